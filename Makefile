@@ -1,0 +1,42 @@
+# Switchboard: `make run` sets up and runs the hub; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: run setup test lint format clean
+
+run: setup ## migrate, bootstrap the demo, then web + worker + beat in the foreground
+	honcho --procfile Procfile start
+
+setup: $(VENV)/.installed
+	python manage.py migrate --noinput
+	python manage.py collectstatic --noinput --verbosity 0
+	python manage.py bootstrap_demo
+
+test: $(VENV)/.installed-dev ## the whole suite against real PostgreSQL and Redis
+	pytest
+
+lint: $(VENV)/.installed-dev
+	ruff check .
+	ruff format --check .
+
+format: $(VENV)/.installed-dev
+	ruff check --fix .
+	ruff format .
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.views import health
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("", include("django_prometheus.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("tenants.api.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

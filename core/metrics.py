@@ -1,0 +1,31 @@
+"""The hub's own Prometheus metrics, exported at /metrics beside django-prometheus's.
+
+Each app declares its metrics here or in its own ``metrics.py`` with the ``switchboard_`` prefix,
+so one registry (prometheus_client's default) serves them all.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from prometheus_client import Counter, Info
+
+PREFIX = "switchboard"
+
+BUILD_INFO = Info(f"{PREFIX}_build", "Switchboard build information.")
+
+API_AUTH_FAILURES = Counter(
+    f"{PREFIX}_api_auth_failures_total",
+    "API requests refused by authentication (401) or tenant mismatch (403).",
+    ["reason"],
+)
+
+
+def _package_version() -> str:
+    try:
+        return version("switchboard")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+BUILD_INFO.info({"version": _package_version()})
