@@ -39,4 +39,3 @@ def fernet_keys(name: str, *, debug: bool, secret_key: str) -> list[str]:
                 f"{name}: key #{position} is not a Fernet key (32 url-safe base64-encoded bytes)."
             ) from exc
     return keys
-

@@ -50,6 +50,8 @@ def build_logging(*, json_logs: bool, level: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's default config gives "django" its own console handler; route it to ours.
+            "django": {"handlers": [], "level": level, "propagate": True},
             "django.db.backends": {"level": "WARNING"},
             "celery": {"level": level},
         },

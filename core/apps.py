@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core infrastructure"
+
+    def ready(self) -> None:
+        from core import metrics  # noqa: F401 - registers the hub's metrics at start

@@ -3,6 +3,7 @@ every key decrypts, so a new key can be put first and old ciphertexts still read
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -27,18 +28,17 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
-    try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken as exc:
-        raise DecryptionError(
-            "stored secret cannot be decrypted: its key is not in FIELD_ENCRYPTION_KEYS"
-        ) from exc
+    return _apply(_fernet().decrypt, token)
 
 
 def rotate(token: str) -> str:
     """Re-encrypt a token under the current first key."""
+    return _apply(_fernet().rotate, token)
+
+
+def _apply(operation: Callable[[bytes], bytes], token: str) -> str:
     try:
-        return _fernet().rotate(token.encode()).decode()
+        return operation(token.encode()).decode()
     except InvalidToken as exc:
         raise DecryptionError(
             "stored secret cannot be decrypted: its key is not in FIELD_ENCRYPTION_KEYS"

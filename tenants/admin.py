@@ -57,9 +57,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         issued = services.issue_api_key(tenant=obj.tenant, name=obj.name)
         obj.pk = issued.api_key.pk
         obj.refresh_from_db()
-        messages.warning(
-            request, f"New API key (shown only now, copy it): {issued.raw_key}"
-        )
+        messages.warning(request, f"New API key (shown only now, copy it): {issued.raw_key}")
 
     @admin.action(description="Revoke selected API keys")
     def revoke(self, request: HttpRequest, queryset) -> None:

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from core.api.routers import OptionalSlashRouter
 from tenants.api.views import ApiKeyViewSet, WhoAmIView
 
-router = SimpleRouter(trailing_slash="/?")
+router = OptionalSlashRouter()
 router.register("api-keys", ApiKeyViewSet, basename="api-key")
 
 urlpatterns = [path("me", WhoAmIView.as_view(), name="whoami"), *router.urls]

@@ -35,7 +35,9 @@ class ApiKeyViewSet(
     def create(self, request: Request) -> Response:
         serializer = ApiKeySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        issued = services.issue_api_key(tenant=self.tenant, name=serializer.validated_data.get("name", ""))
+        issued = services.issue_api_key(
+            tenant=self.tenant, name=serializer.validated_data.get("name", "")
+        )
         body = {**ApiKeySerializer(issued.api_key).data, "key": issued.raw_key}
         return Response(body, status=status.HTTP_201_CREATED)
 

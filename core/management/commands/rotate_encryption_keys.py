@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         total = 0
         for model in apps.get_models():
-            names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedFieldMixin)]
+            names = [
+                f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedFieldMixin)
+            ]
             if not names:
                 continue
             count = 0

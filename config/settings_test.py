@@ -1,0 +1,18 @@
+"""Settings for the test suite: real PostgreSQL and Redis, at their local defaults.
+
+TEST_DATABASE_URL and TEST_REDIS_URL override them; tests/conftest.py stops the run with a
+message naming the server when either can't be reached.
+"""
+
+import os
+
+os.environ["DATABASE_URL"] = os.environ.get(
+    "TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard"
+)
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.pop("CELERY_BROKER_URL", None)
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from config.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
