@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env, fernet_keys, required_in_production
 from config.logging import build_logging
 
@@ -186,6 +188,8 @@ SPECTACULAR_SETTINGS = {
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'console'.")
 LOGGING = build_logging(json_logs=LOG_FORMAT == "json", level=LOG_LEVEL)
 
 # --- Operations ---------------------------------------------------------------------------------

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from prometheus_client import Counter, Info
+from prometheus_client import Counter, Gauge
 
 PREFIX = "switchboard"
 
-BUILD_INFO = Info(f"{PREFIX}_build", "Switchboard build information.")
+# A gauge rather than an Info metric, which prometheus_client's multiprocess mode can't export.
+BUILD_INFO = Gauge(
+    f"{PREFIX}_build_info", "Switchboard build: always 1.", ["version"], multiprocess_mode="max"
+)
 
 API_AUTH_FAILURES = Counter(
     f"{PREFIX}_api_auth_failures_total",
@@ -28,4 +31,4 @@ def _package_version() -> str:
         return "unknown"
 
 
-BUILD_INFO.info({"version": _package_version()})
+BUILD_INFO.labels(version=_package_version()).set(1)

@@ -1,0 +1,23 @@
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    STATIC_ROOT=/app/staticfiles
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY config ./config
+COPY core ./core
+COPY tenants ./tenants
+COPY connectors ./connectors
+COPY webhooks ./webhooks
+COPY crm_sync ./crm_sync
+COPY templates ./templates
+COPY manage.py Procfile ./
+RUN pip install --no-cache-dir . \
+ && DATA_DIR=/tmp/build python manage.py collectstatic --noinput --verbosity 0 \
+ && useradd --system --home /app switchboard
+
+USER switchboard
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4"]
