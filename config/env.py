@@ -39,3 +39,15 @@ def fernet_keys(name: str, *, debug: bool, secret_key: str) -> list[str]:
                 f"{name}: key #{position} is not a Fernet key (32 url-safe base64-encoded bytes)."
             ) from exc
     return keys
+
+
+def seconds_list(name: str, *, default: str) -> list[int]:
+    """A comma-separated list of non-negative whole seconds, e.g. a retry schedule."""
+    raw = env.str(name, default=default)
+    try:
+        values = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated whole seconds.") from exc
+    if not values or min(values) < 0:
+        raise ImproperlyConfigured(f"{name} must list at least one non-negative number.")
+    return values

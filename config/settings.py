@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env, fernet_keys, required_in_production
+from config.env import env, fernet_keys, required_in_production, seconds_list
 from config.logging import build_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -196,3 +196,21 @@ LOGGING = build_logging(json_logs=LOG_FORMAT == "json", level=LOG_LEVEL)
 
 # --- Operations ---------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+
+# --- Outbound webhooks ------------------------------------------------------------------------
+# Seconds between attempts (with full jitter): ~1 day in all, like Svix. Attempts = len + 1.
+OUTBOUND_RETRY_SCHEDULE = seconds_list(
+    "OUTBOUND_RETRY_SCHEDULE", default="5,300,1800,7200,18000,36000,36000"
+)
+OUTBOUND_ALLOW_PRIVATE_TARGETS = env.bool("OUTBOUND_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+OUTBOUND_TIMEOUT_SECONDS = env.float("OUTBOUND_TIMEOUT_SECONDS", default=10.0)
+OUTBOUND_RETRY_AFTER_MAX_SECONDS = env.int("OUTBOUND_RETRY_AFTER_MAX_SECONDS", default=6 * 3600)
+OUTBOUND_SECRET_GRACE_SECONDS = env.int("OUTBOUND_SECRET_GRACE_SECONDS", default=24 * 3600)
+OUTBOUND_DISABLE_AFTER_SECONDS = env.int("OUTBOUND_DISABLE_AFTER_SECONDS", default=5 * 86400)
+OUTBOUND_CIRCUIT_FAILURE_THRESHOLD = env.int("OUTBOUND_CIRCUIT_FAILURE_THRESHOLD", default=5)
+OUTBOUND_CIRCUIT_COOLDOWN_SECONDS = env.int("OUTBOUND_CIRCUIT_COOLDOWN_SECONDS", default=60)
+OUTBOUND_LEASE_SECONDS = env.int("OUTBOUND_LEASE_SECONDS", default=90)
+OUTBOUND_REENQUEUE_AFTER_SECONDS = env.int("OUTBOUND_REENQUEUE_AFTER_SECONDS", default=60)
+OUTBOUND_SWEEP_INTERVAL_SECONDS = env.int("OUTBOUND_SWEEP_INTERVAL_SECONDS", default=5)
+OUTBOUND_MAX_PAYLOAD_BYTES = env.int("OUTBOUND_MAX_PAYLOAD_BYTES", default=256 * 1024)
+OUTBOUND_RESPONSE_BODY_LIMIT = env.int("OUTBOUND_RESPONSE_BODY_LIMIT", default=4096)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.views import health
+from webhooks.outbound.api import urls as outbound_urls
 
 urlpatterns = [
     path("health", health, name="health"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("tenants.api.urls")),
+    path("api/v1/", include(outbound_urls.v1_urlpatterns)),
+    path("api/webhooks/", include(outbound_urls.seed_urlpatterns)),
     path("admin/", admin.site.urls),
 ]
 

@@ -32,3 +32,9 @@ def _package_version() -> str:
 
 
 BUILD_INFO.labels(version=_package_version()).set(1)
+
+OUTBOUND_REFUSED = Counter(
+    f"{PREFIX}_outbound_refused_total",
+    "Outbound targets refused by the address guard (loopback, private, metadata...), by reason.",
+    ["reason"],
+)

@@ -41,3 +41,11 @@ class StaffUserFactory(factory.django.DjangoModelFactory):
     is_staff = True
     is_superuser = True
     password = factory.django.Password("correct horse battery staple")
+
+
+def make_subscription(*, tenant, url: str, events=("*",), **options):
+    """A subscription created through the real service; returns (subscription, raw secret)."""
+    from webhooks.outbound.subscriptions import create_subscription
+
+    result = create_subscription(tenant=tenant, url=url, event_types=list(events), **options)
+    return result.subscription, result.secret

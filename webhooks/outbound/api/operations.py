@@ -1,0 +1,81 @@
+"""Operator endpoints: attempts of an event, dead letters and their replay (seed 003 paths)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tenants.scoping import request_tenant
+from webhooks.outbound import replay, selectors
+from webhooks.outbound.api.serializers import (
+    AttemptSerializer,
+    DeadLetterFilterSerializer,
+    DeadLetterSerializer,
+    DeliverySummarySerializer,
+)
+from webhooks.outbound.api.views import _valid, tenant_object
+from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
+
+REPLAYED = inline_serializer("Replayed", {"replayed": serializers.IntegerField()})
+
+
+class EventAttemptsView(generics.ListAPIView):
+    serializer_class = AttemptSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        event = tenant_object(
+            Event.objects, request_tenant(self.request), pk=self.kwargs["event_id"]
+        )
+        return selectors.event_attempts(event=event)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("subscription", str),
+        OpenApiParameter("event_type", str),
+        OpenApiParameter("since", str, description="ISO 8601; dead at or after"),
+        OpenApiParameter("until", str, description="ISO 8601; dead before"),
+    ]
+)
+class DeadLetterListView(generics.ListAPIView):
+    serializer_class = DeadLetterSerializer
+
+    def get_queryset(self):
+        filters = _valid(DeadLetterFilterSerializer, self.request.query_params)
+        return selectors.dead_letters(
+            tenant=request_tenant(self.request),
+            subscription_id=filters.get("subscription"),
+            event_type=filters.get("event_type"),
+            since=filters.get("since"),
+            until=filters.get("until"),
+        )
+
+
+class DeadLetterReplayView(APIView):
+    @extend_schema(request=None, responses={202: DeliverySummarySerializer})
+    def post(self, request: Request, delivery_id) -> Response:
+        dead = Delivery.objects.filter(status=DeliveryStatus.DEAD)
+        delivery = tenant_object(dead, request_tenant(request), pk=delivery_id)
+        delivery = replay.replay_delivery(delivery=delivery)
+        return Response(DeliverySummarySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DeadLetterBulkReplayView(APIView):
+    @extend_schema(request=DeadLetterFilterSerializer, responses={202: REPLAYED})
+    def post(self, request: Request) -> Response:
+        filters = _valid(DeadLetterFilterSerializer, request.data)
+        tenant = request_tenant(request)
+        subscription = None
+        if filters.get("subscription"):
+            subscription = tenant_object(Subscription.objects, tenant, pk=filters["subscription"])
+        count = replay.replay_dead_letters(
+            tenant=tenant,
+            subscription=subscription,
+            since=filters.get("since"),
+            until=filters.get("until"),
+        )
+        return Response({"replayed": count}, status=status.HTTP_202_ACCEPTED)

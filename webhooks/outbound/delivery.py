@@ -1,0 +1,218 @@
+"""Delivering one delivery: claim it, send it, record the attempt and decide what's next."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core import http
+from webhooks.outbound import event_types, health, metrics
+from webhooks.outbound.message import OutboundRequest, build_request
+from webhooks.outbound.models import Delivery, DeliveryAttempt, DeliveryStatus
+from webhooks.outbound.retry import Outcome, classify, next_delay, parse_retry_after
+
+log = structlog.get_logger(__name__)
+_sessions = threading.local()
+
+
+@dataclass(frozen=True)
+class Response:
+    status_code: int | None
+    body: str
+    retry_after: str | None
+    error: str
+    duration: float
+    refused: bool = False
+
+
+def deliver(*, delivery_id) -> Delivery | None:
+    """Attempt one delivery if it is due and nobody else holds it; None if it wasn't ours."""
+    delivery = claim(delivery_id=delivery_id)
+    if delivery is None:
+        return None
+    now = timezone.now()
+    subscription = delivery.subscription
+    if not subscription.enabled:
+        return _kill_unsent(
+            delivery, reason=f"subscription disabled: {subscription.disabled_reason}"
+        )
+    hold_until = health.circuit_hold(subscription, now=now)
+    if hold_until is not None:
+        return _postpone(delivery, until=hold_until)
+    request = build_request(delivery, now=now)
+    response = send(request, timeout=subscription.timeout_seconds)
+    return record(delivery, request, response)
+
+
+def claim(*, delivery_id) -> Delivery | None:
+    """Take the delivery with a conditional UPDATE (Healthchecks' pattern) and a lease."""
+    now = timezone.now()
+    claimable = Q(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now
+    )
+    claimable |= Q(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lte=now)
+    taken = Delivery.objects.filter(claimable, pk=delivery_id).update(
+        status=DeliveryStatus.IN_FLIGHT,
+        lease_expires_at=now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS),
+        updated_at=now,
+    )
+    if not taken:
+        return None
+    return Delivery.objects.select_related("event", "subscription", "tenant").get(pk=delivery_id)
+
+
+def _session() -> requests.Session:
+    """One keep-alive session per worker thread."""
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = http.outbound_session()
+    return session
+
+
+def send(request: OutboundRequest, *, timeout: float) -> Response:
+    started = time.monotonic()
+    try:
+        raw = http.post(
+            _session(), request.url, data=request.body, headers=request.headers, timeout=timeout
+        )
+    except http.TargetNotAllowed as exc:
+        return Response(None, "", None, str(exc), time.monotonic() - started, refused=True)
+    except requests.RequestException as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        return Response(None, "", None, error[:2000], time.monotonic() - started)
+    duration = time.monotonic() - started
+    body = raw.content[: settings.OUTBOUND_RESPONSE_BODY_LIMIT].decode("utf-8", "replace")
+    error = "" if 200 <= raw.status_code < 300 else f"HTTP {raw.status_code}"
+    return Response(raw.status_code, body, raw.headers.get("Retry-After"), error, duration)
+
+
+def record(delivery: Delivery, request: OutboundRequest, response: Response) -> Delivery:
+    now = timezone.now()
+    outcome = Outcome.REJECTED if response.refused else classify(response.status_code)
+    metrics.ATTEMPT_DURATION.observe(response.duration)
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=request.attempt_number,
+            request_headers=request.loggable_headers(set(delivery.subscription.headers or {})),
+            response_status=response.status_code,
+            response_body=response.body,
+            duration_ms=int(response.duration * 1000),
+            error=response.error,
+        )
+        delivery.attempts += 1
+        delivery.total_attempts += 1
+        delivery.last_attempt_at = now
+        delivery.last_status_code = response.status_code
+        delivery.last_error = response.error
+        _apply_outcome(delivery, outcome, response, now=now)
+    return delivery
+
+
+def _apply_outcome(delivery: Delivery, outcome: Outcome, response: Response, *, now) -> None:
+    subscription = delivery.subscription
+    if outcome is Outcome.SUCCEEDED:
+        health.record_success(subscription, now=now)
+        _finish(delivery, DeliveryStatus.SUCCEEDED, succeeded_at=now)
+        metrics.DELIVERY_OUTCOMES.labels(outcome="succeeded").inc()
+        return
+    health.record_failure(subscription, now=now)
+    if outcome is Outcome.GONE:
+        health.disable(subscription, reason="endpoint answered 410 Gone", now=now)
+    if outcome is Outcome.RETRY and delivery.attempts < subscription.max_attempts:
+        _schedule_retry(delivery, response, now=now)
+        return
+    reason = _dead_reason(outcome, response)
+    _finish(delivery, DeliveryStatus.DEAD, dead_at=now)
+    _on_dead(delivery, reason=reason)
+
+
+def _dead_reason(outcome: Outcome, response: Response) -> str:
+    if response.refused:
+        return "refused"
+    return {Outcome.GONE: "gone", Outcome.REJECTED: "rejected"}.get(outcome, "exhausted")
+
+
+def _schedule_retry(delivery: Delivery, response: Response, *, now: datetime) -> None:
+    delay = next_delay(
+        attempt=delivery.attempts,
+        schedule=settings.OUTBOUND_RETRY_SCHEDULE,
+        retry_after=parse_retry_after(response.retry_after, now=now),
+        retry_after_cap=settings.OUTBOUND_RETRY_AFTER_MAX_SECONDS,
+    )
+    delivery.next_attempt_at = now + timedelta(seconds=delay)
+    _finish(delivery, DeliveryStatus.FAILED)
+    metrics.DELIVERY_OUTCOMES.labels(outcome="retry").inc()
+    metrics.RETRIES_SCHEDULED.inc()
+
+
+def _finish(delivery: Delivery, status: str, **timestamps) -> None:
+    delivery.status = status
+    if status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD):
+        delivery.next_attempt_at = None
+    delivery.lease_expires_at = None
+    delivery.enqueued_at = None
+    for name, value in timestamps.items():
+        setattr(delivery, name, value)
+    delivery.save()
+
+
+def _on_dead(delivery: Delivery, *, reason: str) -> None:
+    """Count it, log it, and tell subscribers of ``delivery.dead`` (never about themselves)."""
+    from webhooks.outbound.publishing import publish
+
+    metrics.DELIVERY_OUTCOMES.labels(outcome="dead").inc()
+    metrics.DEAD_LETTERS.labels(reason=reason).inc()
+    event = delivery.event
+    log.warning(
+        "delivery dead",
+        delivery_id=str(delivery.id),
+        event_id=str(event.id),
+        tenant_id=str(delivery.tenant_id),
+        subscription_id=str(delivery.subscription_id),
+        reason=reason,
+    )
+    if event.event_type == event_types.DELIVERY_DEAD:
+        return
+    publish(
+        delivery.tenant,
+        event_types.DELIVERY_DEAD,
+        {
+            "delivery_id": str(delivery.id),
+            "event_id": str(event.id),
+            "event_type": event.event_type,
+            "subscription_id": str(delivery.subscription_id),
+            "url": delivery.subscription.url,
+            "attempts": delivery.total_attempts,
+            "last_status_code": delivery.last_status_code,
+            "last_error": delivery.last_error,
+            "reason": reason,
+        },
+        idempotency_key=f"delivery.dead:{delivery.id}:{delivery.total_attempts}",
+    )
+
+
+def _kill_unsent(delivery: Delivery, *, reason: str) -> Delivery:
+    delivery.last_error = reason
+    _finish(delivery, DeliveryStatus.DEAD, dead_at=timezone.now())
+    _on_dead(delivery, reason="disabled")
+    return delivery
+
+
+def _postpone(delivery: Delivery, *, until: datetime) -> Delivery:
+    """Put a due delivery back without spending an attempt; the sweeper picks it up later."""
+    delivery.next_attempt_at = until + timedelta(seconds=random.uniform(0, 1))
+    status = DeliveryStatus.FAILED if delivery.attempts else DeliveryStatus.PENDING
+    _finish(delivery, status)
+    metrics.CIRCUIT_POSTPONED.inc()
+    return delivery

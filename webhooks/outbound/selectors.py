@@ -1,0 +1,44 @@
+"""Reads for outbound webhooks, always scoped to one tenant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from tenants.models import Tenant
+from webhooks.outbound.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
+
+
+def dead_letters(
+    *,
+    tenant: Tenant,
+    subscription_id: str | None = None,
+    event_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Delivery]:
+    letters = Delivery.objects.filter(tenant=tenant, status=DeliveryStatus.DEAD).select_related(
+        "event", "subscription"
+    )
+    if subscription_id:
+        letters = letters.filter(subscription_id=subscription_id)
+    if event_type:
+        letters = letters.filter(event__event_type=event_type)
+    if since:
+        letters = letters.filter(dead_at__gte=since)
+    if until:
+        letters = letters.filter(dead_at__lt=until)
+    return letters
+
+
+def event_attempts(*, event: Event) -> QuerySet[DeliveryAttempt]:
+    return (
+        DeliveryAttempt.objects.filter(delivery__event=event)
+        .select_related("delivery")
+        .order_by("created_at", "number")
+    )
+
+
+def events_of(*, tenant: Tenant) -> QuerySet[Event]:
+    return Event.objects.filter(tenant=tenant).prefetch_related("deliveries")

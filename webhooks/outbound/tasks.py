@@ -1,0 +1,20 @@
+"""Celery tasks for outbound delivery: thin wrappers that take ids and call the services.
+
+No Celery autoretry: retries, backoff and dead-lettering are the delivery service's own code,
+driven by the database, so a lost message never loses a delivery.
+"""
+
+from celery import shared_task
+
+from webhooks.outbound import delivery, dispatch
+
+
+@shared_task(name="webhooks.deliver_batch", ignore_result=True)
+def deliver_batch(delivery_ids: list[str]) -> None:
+    for delivery_id in delivery_ids:
+        delivery.deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="webhooks.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> int:
+    return dispatch.sweep()
