@@ -7,7 +7,8 @@ export PATH := $(BIN):$(PATH)
 .PHONY: run setup test lint format clean
 
 run: setup ## migrate, bootstrap the demo, then web + worker + beat in the foreground
-	honcho --procfile Procfile start
+	rm -rf var/prometheus && mkdir -p var/prometheus
+	PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/prometheus honcho --procfile Procfile start
 
 setup: $(VENV)/.installed
 	python manage.py migrate --noinput
