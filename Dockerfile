@@ -16,7 +16,8 @@ COPY templates ./templates
 COPY manage.py Procfile ./
 RUN pip install --no-cache-dir . \
  && DATA_DIR=/tmp/build python manage.py collectstatic --noinput --verbosity 0 \
- && useradd --system --home /app switchboard
+ && useradd --system --home /app switchboard \
+ && mkdir -p /var/lib/switchboard/metrics && chown switchboard /var/lib/switchboard/metrics
 
 USER switchboard
 EXPOSE 8000

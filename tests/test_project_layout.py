@@ -49,4 +49,5 @@ def test_compose_describes_the_production_shape_with_health_checks():
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["REDIS_URL"].startswith("redis://")
         assert env["DEBUG"] == "false"
+        assert env["OUTBOUND_ALLOW_PRIVATE_TARGETS"] == "false"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"

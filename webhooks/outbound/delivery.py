@@ -156,6 +156,12 @@ def _schedule_retry(delivery: Delivery, response: Response, *, now: datetime) ->
     metrics.RETRIES_SCHEDULED.inc()
 
 
+_PROGRESS_FIELDS = [
+    "status", "attempts", "total_attempts", "next_attempt_at", "enqueued_at", "lease_expires_at",
+    "last_attempt_at", "last_status_code", "last_error", "succeeded_at", "dead_at", "updated_at",
+]  # fmt: skip
+
+
 def _finish(delivery: Delivery, status: str, **timestamps) -> None:
     delivery.status = status
     if status in (DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD):
@@ -164,7 +170,7 @@ def _finish(delivery: Delivery, status: str, **timestamps) -> None:
     delivery.enqueued_at = None
     for name, value in timestamps.items():
         setattr(delivery, name, value)
-    delivery.save()
+    delivery.save(update_fields=_PROGRESS_FIELDS)
 
 
 def _on_dead(delivery: Delivery, *, reason: str) -> None:

@@ -15,7 +15,21 @@ from webhooks.outbound.models import Subscription
 log = structlog.get_logger(__name__)
 
 
+# A healthy subscription's last_success_at is refreshed at most this often, so a busy
+# endpoint's deliveries don't all queue on one row lock just to move a timestamp.
+SUCCESS_STAMP_RESOLUTION = timedelta(seconds=5)
+
+
 def record_success(subscription: Subscription, *, now: datetime) -> None:
+    already_healthy = (
+        subscription.consecutive_failures == 0
+        and subscription.failing_since is None
+        and subscription.circuit_open_until is None
+        and subscription.last_success_at is not None
+        and now - subscription.last_success_at < SUCCESS_STAMP_RESOLUTION
+    )
+    if already_healthy:
+        return
     Subscription.objects.filter(pk=subscription.pk).update(
         consecutive_failures=0,
         last_success_at=now,

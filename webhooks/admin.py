@@ -1,0 +1,3 @@
+"""The webhooks app's admin; Django's autodiscovery imports this module."""
+
+import webhooks.outbound.admin  # noqa: F401 - registers the outbound admin
