@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 import redis
 from django.conf import settings
+from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.factories import IssuedKeyFactory
+from tests.factories import IssuedKeyFactory, StaffUserFactory
 
 
 def _postgres_problem() -> str | None:
@@ -67,3 +68,13 @@ def api_client(issued_key) -> APIClient:
 @pytest.fixture
 def anonymous_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def staff_client(db) -> Client:
+    """A Django test client logged in to the admin through its login form."""
+    client = Client()
+    credentials = {"username": StaffUserFactory().username}
+    credentials["password"] = "correct horse battery staple"
+    assert client.post("/admin/login/", credentials).status_code == 302
+    return client

@@ -3,25 +3,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 from rest_framework.test import APIClient
 
 from tenants.models import ApiKey
-from tests.factories import StaffUserFactory, TenantFactory
+from tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    user = StaffUserFactory()
-    client = Client()
-    response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": user.username, "password": "correct horse battery staple"},
-    )
-    assert response.status_code == 302
-    return client
 
 
 def test_staff_log_in_with_a_session_and_see_tenants(staff_client):

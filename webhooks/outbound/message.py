@@ -27,6 +27,16 @@ def _user_agent() -> str:
 USER_AGENT = _user_agent()
 
 
+def custom_headers_problem(headers: dict) -> str | None:
+    """Why a subscription's custom headers can't be sent, or None."""
+    for name, value in headers.items():
+        if not isinstance(value, str) or "\n" in value or "\r" in value:
+            return f"header {name!r} must be a one-line string"
+        if RESERVED_HEADER.match(name) or not name.replace("-", "").isalnum():
+            return f"header {name!r} is reserved or not a valid name"
+    return None
+
+
 @dataclass(frozen=True)
 class OutboundRequest:
     url: str

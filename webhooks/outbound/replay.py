@@ -51,7 +51,7 @@ def retry_failed(*, tenant: Tenant) -> int:
 def replay_deliveries(deliveries: QuerySet[Delivery]) -> int:
     now = timezone.now()
     ids = list(
-        deliveries.select_for_update(skip_locked=True)
+        deliveries.select_for_update(skip_locked=True, of=("self",))
         .filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD])
         .values_list("id", flat=True)
     )

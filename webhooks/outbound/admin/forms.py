@@ -10,12 +10,10 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
-from rest_framework import serializers
 
 from core import http
 from webhooks.outbound import event_types, signing
-from webhooks.outbound.api.serializers import validate_custom_headers
-from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER
+from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER, custom_headers_problem
 from webhooks.outbound.models import Subscription
 
 
@@ -99,10 +97,10 @@ class SubscriptionForm(forms.ModelForm):
             if value == REDACTED and name not in stored:
                 raise ValidationError(f"Enter the value of header {name!r} again.")
         headers = {n: stored[n] if v == REDACTED else v for n, v in headers.items()}
-        try:
-            return validate_custom_headers(headers)
-        except serializers.ValidationError as exc:
-            raise ValidationError([str(message) for message in exc.detail]) from None
+        problem = custom_headers_problem(headers)
+        if problem:
+            raise ValidationError(problem)
+        return headers
 
 
 class SubscriptionAddForm(SubscriptionForm):

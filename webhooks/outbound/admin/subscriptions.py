@@ -137,7 +137,5 @@ def _show_secret(
     request: HttpRequest, result: subscriptions.SubscriptionWithSecret, what: str, note: str = ""
 ) -> None:
     """The raw secret's only appearance: a one-time message after creation or rotation."""
-    messages.warning(
-        request,
-        f"{what} of {result.subscription.url} (shown only now, copy it): {result.secret} {note}",
-    )
+    shown = f"{what} of {result.subscription.url} (shown only now, copy it): {result.secret}"
+    messages.warning(request, f"{shown} {note}".rstrip())

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from core import http
 from webhooks.outbound import event_types, signing
-from webhooks.outbound.message import REDACTED, RESERVED_HEADER, SENSITIVE_HEADER
+from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER, custom_headers_problem
 from webhooks.outbound.models import Delivery, DeliveryAttempt, Event, Subscription
 
 
@@ -24,11 +24,9 @@ def validate_event_patterns(patterns: list[str]) -> list[str]:
 
 
 def validate_custom_headers(headers: dict) -> dict:
-    for name, value in headers.items():
-        if not isinstance(value, str) or "\n" in value or "\r" in value:
-            raise serializers.ValidationError(f"header {name!r} must be a one-line string")
-        if RESERVED_HEADER.match(name) or not name.replace("-", "").isalnum():
-            raise serializers.ValidationError(f"header {name!r} is reserved or not a valid name")
+    problem = custom_headers_problem(headers)
+    if problem:
+        raise serializers.ValidationError(problem)
     return headers
 
 
