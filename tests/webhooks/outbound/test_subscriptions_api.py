@@ -139,3 +139,20 @@ def test_another_tenants_subscription_answers_404_to_every_verb(api_client):
     foreign.refresh_from_db()
     assert foreign.enabled
     assert api_client.get(SUBS).json()["results"] == []
+
+
+def test_a_public_name_resolving_to_a_private_address_is_refused(api_client, settings, monkeypatch):
+    import socket
+
+    from core.http import guard
+
+    settings.OUTBOUND_ALLOW_PRIVATE_TARGETS = False
+
+    def internal_dns(host, port, *args, **kwargs):  # a public name pointing inward
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.20.30.40", port))]
+
+    monkeypatch.setattr(guard, "getaddrinfo", internal_dns)
+    response = _create(api_client, url="https://hooks.customer.example/in")
+    assert response.status_code == 400
+    assert "10.20.30.40" in str(response.json()["errors"]["url"])
+    assert Subscription.objects.count() == 0
