@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from connectors.api import urls as connector_urls
 from core.views import health
 from webhooks.outbound.api import urls as outbound_urls
 
@@ -13,6 +14,9 @@ urlpatterns = [
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include(outbound_urls.v1_urlpatterns)),
     path("api/webhooks/", include(outbound_urls.seed_urlpatterns)),
+    path("api/v1/", include(connector_urls.v1_urlpatterns)),
+    path("api/v2/integrations/", include(connector_urls.v2_urlpatterns)),
+    path("api/connectors/", include(connector_urls.health_urlpatterns)),
     path("admin/", admin.site.urls),
 ]
 

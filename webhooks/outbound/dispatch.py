@@ -7,13 +7,11 @@ lost one (FLUSHALL, a killed worker) delays a delivery until the sweeper re-enqu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
 
+from core import sweeper
 from webhooks.outbound.models import Delivery, DeliveryStatus
 
 log = structlog.get_logger(__name__)
@@ -36,29 +34,16 @@ def enqueue(delivery_ids: Sequence) -> None:
             return
 
 
-def due_deliveries(*, now=None) -> Q:
-    """Deliveries whose time has come and that no worker holds or was recently sent."""
-    now = now or timezone.now()
-    stale_enqueue = now - timedelta(seconds=settings.OUTBOUND_REENQUEUE_AFTER_SECONDS)
-    waiting = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) & Q(
-        next_attempt_at__lte=now
-    )
-    not_recently_enqueued = Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale_enqueue)
-    lease_expired = Q(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lte=now)
-    return (waiting & not_recently_enqueued) | lease_expired
-
-
 def sweep(*, limit: int = SWEEP_LIMIT) -> int:
     """Enqueue due and stuck deliveries; return how many."""
-    now = timezone.now()
-    ids = list(
-        Delivery.objects.filter(due_deliveries(now=now))
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:limit]
+    count = sweeper.sweep(
+        Delivery,
+        waiting=[DeliveryStatus.PENDING, DeliveryStatus.FAILED],
+        in_flight=DeliveryStatus.IN_FLIGHT,
+        reenqueue_after=settings.OUTBOUND_REENQUEUE_AFTER_SECONDS,
+        enqueue=enqueue,
+        limit=limit,
     )
-    if not ids:
-        return 0
-    Delivery.objects.filter(id__in=ids).update(enqueued_at=now)
-    enqueue(ids)
-    log.info("sweeper enqueued deliveries", deliveries=len(ids))
-    return len(ids)
+    if count:
+        log.info("sweeper enqueued deliveries", deliveries=count)
+    return count

@@ -8,6 +8,7 @@ finds the deliveries in the database and enqueues them again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -20,6 +21,16 @@ from tenants.models import Tenant
 from webhooks.outbound import event_types
 from webhooks.outbound.errors import PayloadTooLarge, UnknownEventType
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
+
+PublishListener = Callable[[Event], None]
+_listeners: dict[str, list[PublishListener]] = {}
+
+
+def on_publish(event_type: str, listener: PublishListener) -> None:
+    """Run ``listener(event)`` inside the publishing transaction of every new ``event_type``
+    event: how other apps act on hub events atomically (e.g. Slack on request_submitted)."""
+    if listener not in _listeners.setdefault(event_type, []):
+        _listeners[event_type].append(listener)
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,8 @@ def publish(
             return Published(event=event, deliveries=list(event.deliveries.all()), created=False)
         targets = [only_subscription] if only_subscription else matching_subscriptions(event)
         deliveries = _create_deliveries(event, targets)
+        for listener in _listeners.get(event_type, ()):
+            listener(event)
         transaction.on_commit(partial(enqueue_new, [d.id for d in deliveries]))
     return Published(event=event, deliveries=deliveries, created=True)
 

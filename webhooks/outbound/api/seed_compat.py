@@ -4,28 +4,17 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.seed import SeedResponseMixin
 from tenants.scoping import request_tenant
 from webhooks.outbound import publishing, replay
 from webhooks.outbound.api.errors import as_api_error
 from webhooks.outbound.api.serializers import NotifySerializer
 from webhooks.outbound.errors import OutboundError
-
-
-class SeedResponseMixin:
-    """Errors in seed 004's shape; authentication errors keep their status codes."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)  # type: ignore[misc]
-        if isinstance(exc, exceptions.ValidationError):
-            response.data = {"success": False, "error": "Invalid input.", "details": exc.detail}
-        elif isinstance(exc, exceptions.APIException):
-            response.data = {"success": False, "error": str(exc.detail)}
-        return response
 
 
 class NotifyView(SeedResponseMixin, APIView):

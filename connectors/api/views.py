@@ -1,0 +1,123 @@
+"""The connectors API: catalog, connections, connector calls and breaker health."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connectors import breaker, connections
+from connectors.api.errors import as_api_error
+from connectors.api.serializers import (
+    ConnectionSerializer,
+    ConnectionUpdateSerializer,
+    ConnectionWriteSerializer,
+    ConnectorCallSerializer,
+    ConnectorDefinitionSerializer,
+)
+from connectors.calls.execute import execute
+from connectors.errors import ConnectorError
+from connectors.models import Connection, ConnectorCall
+from connectors.providers import all_definitions, get_definition
+from tenants.scoping import TenantScopedMixin
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _valid(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class CatalogViewSet(viewsets.ViewSet):
+    """The connectors Switchboard knows, with their fields, events and capabilities."""
+
+    lookup_value_regex = "[a-z0-9-]+"
+
+    @extend_schema(responses=ConnectorDefinitionSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        return Response(ConnectorDefinitionSerializer(all_definitions(), many=True).data)
+
+    @extend_schema(responses=ConnectorDefinitionSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        definition = get_definition(pk)
+        if definition is None:
+            raise NotFound(f"unknown connector {pk!r}")
+        return Response(ConnectorDefinitionSerializer(definition).data)
+
+
+class ConnectionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """A tenant's connections. Credentials are write-only."""
+
+    queryset = Connection.objects.all()
+    serializer_class = ConnectionSerializer
+    http_method_names = ["get", "post", "patch", "delete"]
+
+    @extend_schema(request=ConnectionWriteSerializer, responses={201: ConnectionSerializer})
+    def create(self, request: Request) -> Response:
+        data = _valid(ConnectionWriteSerializer, request.data)
+        try:
+            connection = connections.create_connection(tenant=self.tenant, **data)
+        except ConnectorError as exc:
+            raise as_api_error(exc) from exc
+        return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer)
+    def partial_update(self, request: Request, pk=None) -> Response:
+        changes = _valid(ConnectionUpdateSerializer, request.data)
+        try:
+            connection = connections.update_connection(
+                connection=self.get_object(), changes=changes
+            )
+        except ConnectorError as exc:
+            raise as_api_error(exc) from exc
+        return Response(ConnectionSerializer(connection).data)
+
+    @extend_schema(
+        request={"application/json": {"type": "object"}},
+        parameters=[
+            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=True)
+        ],
+        responses={202: ConnectorCallSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=r"execute/(?P<capability>[A-Za-z0-9_.-]+)")
+    def execute(self, request: Request, pk=None, capability: str = "") -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key or len(key) > 255:
+            raise ValidationError(
+                {IDEMPOTENCY_HEADER: ["this header is required (1-255 characters)"]}
+            )
+        if not isinstance(request.data, dict):
+            raise ValidationError({"payload": ["the body must be a JSON object"]})
+        try:
+            result = execute(self.get_object(), capability, dict(request.data), key)
+        except ConnectorError as exc:
+            raise as_api_error(exc) from exc
+        response = Response(ConnectorCallSerializer(result.call).data, status=202)
+        if not result.created:
+            response["Idempotent-Replayed"] = "true"  # the stored call; the provider wasn't touched
+        return response
+
+
+class ConnectorCallViewSet(
+    TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    queryset = ConnectorCall.objects.all()
+    serializer_class = ConnectorCallSerializer
+
+
+class BreakerHealthView(APIView):
+    """Seed 000: ``GET /api/connectors/{name}/health`` and ``GET /api/connectors/health``."""
+
+    def get(self, request: Request, name: str | None = None) -> Response:
+        if name is None:
+            return Response([breaker.snapshot(d.code).as_dict() for d in all_definitions()])
+        definition = get_definition(name)
+        if definition is None:
+            raise NotFound(f"unknown connector {name!r}")
+        return Response(breaker.snapshot(definition.code).as_dict())

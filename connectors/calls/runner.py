@@ -1,0 +1,180 @@
+"""Running a connector call: claim it, ask the breaker, call the provider, then succeed,
+retry with backoff, or fail and dead-letter it."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from connectors import breaker, metrics
+from connectors.calls.execute import enqueue
+from connectors.models import CallStatus, ConnectorCall
+from connectors.providers import get_definition
+from connectors.providers.base import CapabilityContext, ProviderError
+from core import http
+from webhooks.outbound.retry import parse_retry_after
+
+log = structlog.get_logger(__name__)
+_sessions = threading.local()
+CALL_FAILED_EVENT = "connector.call.failed"
+
+
+def run(*, call_id) -> ConnectorCall | None:
+    call = claim(call_id=call_id)
+    if call is None:
+        return None
+    allowed, retry_at = breaker.allow(call.connector)
+    if not allowed:
+        return _wait_for_breaker(call, retry_at)
+    started = time.monotonic()
+    try:
+        response = _invoke(call)
+    except ProviderError as error:
+        return _failed_attempt(call, error, duration=time.monotonic() - started)
+    return _succeeded(call, response, duration=time.monotonic() - started)
+
+
+def claim(*, call_id) -> ConnectorCall | None:
+    now = timezone.now()
+    claimable = Q(status=CallStatus.PENDING, next_attempt_at__lte=now) | Q(
+        status=CallStatus.RUNNING, lease_expires_at__lte=now
+    )
+    taken = ConnectorCall.objects.filter(claimable, pk=call_id).update(
+        status=CallStatus.RUNNING,
+        lease_expires_at=now + timedelta(seconds=settings.CONNECTOR_CALL_LEASE_SECONDS),
+        updated_at=now,
+    )
+    if not taken:
+        return None
+    return ConnectorCall.objects.select_related("connection", "tenant").get(pk=call_id)
+
+
+def _session():
+    session = getattr(_sessions, "session", None)
+    if session is None:
+        session = _sessions.session = http.outbound_session()
+    return session
+
+
+def _invoke(call: ConnectorCall) -> dict[str, Any]:
+    connection = call.connection
+    definition = get_definition(call.connector)
+    capability = definition.capability(call.capability_id) if definition else None
+    if capability is None:
+        raise ProviderError(f"{call.connector} has no capability {call.capability_id!r}")
+    context = CapabilityContext(
+        base_url=definition.base_url(override=connection.base_url, config=connection.config),
+        config=connection.config,
+        credentials=connection.credentials,
+        session=_session(),
+        timeout=settings.CONNECTOR_CALL_TIMEOUT_SECONDS,
+        idempotency_key=call.key,
+    )
+    try:
+        return capability.handler(context, call.payload)
+    except KeyError as missing:  # a credential the connection lacks: fix the connection
+        raise ProviderError(f"connection is missing {missing.args[0]!r}") from missing
+
+
+def _succeeded(call: ConnectorCall, response: dict[str, Any], *, duration: float) -> ConnectorCall:
+    breaker.record(call.connector, success=True)
+    metrics.observe_call(call, outcome="succeeded", duration=duration)
+    call.attempts += 1
+    _finish(call, CallStatus.SUCCEEDED, response=response, error="")
+    return call
+
+
+def _failed_attempt(call: ConnectorCall, error: ProviderError, *, duration: float) -> ConnectorCall:
+    if error.retryable:
+        breaker.record(call.connector, success=False)
+    call.attempts += 1
+    if error.retryable and call.attempts < settings.CONNECTOR_CALL_MAX_ATTEMPTS:
+        metrics.observe_call(call, outcome="retry", duration=duration)
+        return _schedule_retry(call, error)
+    metrics.observe_call(call, outcome="failed", duration=duration)
+    with transaction.atomic():
+        _finish(call, CallStatus.FAILED, response=_jsonable(error.body), error=str(error))
+        _dead_letter(call)
+    return call
+
+
+def backoff_seconds(attempt: int) -> float:
+    """250 ms x 2^attempt (attempt 0 is the first retry), with jitter over its upper half."""
+    delay = settings.CONNECTOR_CALL_BACKOFF_BASE_MS / 1000 * 2**attempt
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def _schedule_retry(call: ConnectorCall, error: ProviderError) -> ConnectorCall:
+    now = timezone.now()
+    delay = backoff_seconds(call.retries)
+    retry_after = parse_retry_after(error.retry_after, now=now)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.CONNECTOR_CALL_RETRY_AFTER_MAX_SECONDS))
+    call.retries += 1
+    metrics.RETRIES.labels(provider=call.connector).inc()
+    _reschedule(call, at=now + timedelta(seconds=delay), error=str(error))
+    return call
+
+
+def _wait_for_breaker(call: ConnectorCall, retry_at: float | None) -> ConnectorCall:
+    """Fail fast without reaching the provider, and without spending an attempt."""
+    when = datetime.fromtimestamp(retry_at or time.time() + 1, tz=timezone.get_current_timezone())
+    metrics.observe_call(call, outcome="short_circuited", duration=0.0)
+    _reschedule(call, at=when, error=f"circuit breaker for {call.connector} is open")
+    return call
+
+
+def _reschedule(call: ConnectorCall, *, at: datetime, error: str) -> None:
+    call.status = CallStatus.PENDING
+    call.next_attempt_at = at
+    call.enqueued_at = timezone.now()
+    call.lease_expires_at = None
+    call.error = error
+    call.save()
+    countdown = max(0.0, (at - timezone.now()).total_seconds())
+    transaction.on_commit(lambda: enqueue(call.id, countdown=countdown))
+
+
+def _finish(call: ConnectorCall, status: str, *, response: Any, error: str) -> None:
+    call.status = status
+    call.response = response
+    call.error = error
+    call.finished_at = timezone.now()
+    call.next_attempt_at = call.lease_expires_at = call.enqueued_at = None
+    call.save()
+
+
+def _jsonable(body: Any) -> Any:
+    return body if isinstance(body, dict | list | str | int | float | type(None)) else str(body)
+
+
+def _dead_letter(call: ConnectorCall) -> None:
+    """Tell subscribers through the outbox, in the same transaction as the failure."""
+    from webhooks.outbound.publishing import publish
+
+    log.warning(
+        "connector call failed", call_id=str(call.id), connector=call.connector, error=call.error
+    )
+    publish(
+        call.tenant,
+        CALL_FAILED_EVENT,
+        {
+            "connector": call.connector,
+            "capabilityId": call.capability_id,
+            "key": call.key,
+            "error": call.error,
+            "callId": str(call.id),
+            "connectionId": str(call.connection_id),
+            "attempts": call.attempts,
+        },
+        idempotency_key=f"{CALL_FAILED_EVENT}:{call.id}:{call.attempts}",
+    )

@@ -1,0 +1,102 @@
+"""Writes for connections: validated against the connector's definition, secrets encrypted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from connectors.errors import MissingField, UnexpectedField, UnknownConnector
+from connectors.models import Connection, ConnectionStatus
+from connectors.providers import get_definition
+from connectors.providers.base import ConnectorDefinition, Field
+from tenants.models import Tenant
+
+UPDATABLE = {"name", "config", "credentials", "base_url", "status"}
+
+
+def definition_for(code: str) -> ConnectorDefinition:
+    definition = get_definition(code)
+    if definition is None:
+        raise UnknownConnector(code)
+    return definition
+
+
+def validate_fields(
+    definition: ConnectorDefinition, *, config: dict[str, Any], credentials: dict[str, Any]
+) -> None:
+    """Every required field present and non-empty, no field the connector doesn't know."""
+    for section, fields, values in (
+        ("config", definition.config_fields, config),
+        ("credentials", definition.credential_fields, credentials),
+    ):
+        _check_section(section, fields, values)
+
+
+def _check_section(section: str, fields: tuple[Field, ...], values: dict[str, Any]) -> None:
+    known = {f.name for f in fields}
+    for name in values:
+        if name not in known:
+            raise UnexpectedField(section, name)
+    for f in fields:
+        if f.required and values.get(f.name) in (None, ""):
+            raise MissingField(section, f.name)
+
+
+def split_installation_config(
+    definition: ConnectorDefinition, installation_config: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Seed 002 sends one ``installation_config``: credentials go where the definition says."""
+    secret_names = {f.name for f in definition.credential_fields}
+    credentials = {k: v for k, v in installation_config.items() if k in secret_names}
+    config = {k: v for k, v in installation_config.items() if k not in secret_names}
+    return config, credentials
+
+
+def create_connection(
+    *,
+    tenant: Tenant,
+    connector: str,
+    name: str = "",
+    config: dict[str, Any] | None = None,
+    credentials: dict[str, Any] | None = None,
+    base_url: str = "",
+) -> Connection:
+    definition = definition_for(connector)
+    config, credentials = config or {}, credentials or {}
+    validate_fields(definition, config=config, credentials=credentials)
+    return Connection.objects.create(
+        tenant=tenant,
+        connector=definition.code,
+        name=name or definition.name,
+        config=config,
+        credentials=credentials,
+        base_url=base_url,
+    )
+
+
+@transaction.atomic
+def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Connection:
+    """Apply changes; ``config`` and ``credentials`` merge into what is stored (None removes)."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+    for section in ("config", "credentials"):
+        if section in changes:
+            merged = {**getattr(connection, section), **changes.pop(section)}
+            setattr(connection, section, {k: v for k, v in merged.items() if v is not None})
+    for name, value in changes.items():
+        setattr(connection, name, value)
+    validate_fields(
+        definition_for(connection.connector),
+        config=connection.config,
+        credentials=connection.credentials,
+    )
+    connection.save()
+    return connection
+
+
+def set_status(*, connection: Connection, status: str) -> Connection:
+    connection.status = ConnectionStatus(status)
+    connection.save(update_fields=["status", "updated_at"])
+    return connection

@@ -1,0 +1,67 @@
+"""Reads for connectors, always scoped to one tenant."""
+
+from __future__ import annotations
+
+from itertools import islice
+from typing import Any
+
+from connectors.models import CallStatus, ConnectorCall, IntegrationEvent
+from connectors.providers import canonical_code
+from tenants.models import Tenant
+
+LOG_STATUS = {
+    CallStatus.SUCCEEDED: "success",
+    CallStatus.FAILED: "error",
+    CallStatus.PENDING: "pending",
+    CallStatus.RUNNING: "pending",
+}
+CALL_STATUSES = {
+    "success": [CallStatus.SUCCEEDED],
+    "error": [CallStatus.FAILED],
+    "pending": [CallStatus.PENDING, CallStatus.RUNNING],
+}
+
+
+def integration_logs(
+    *, tenant: Tenant, limit: int, connector_code: str | None = None, status: str | None = None
+) -> list[dict[str, Any]]:
+    """Seed 002's log: connector calls and integration events, newest first."""
+    code = canonical_code(connector_code) or connector_code if connector_code else None
+    calls = ConnectorCall.objects.filter(tenant=tenant)
+    events = IntegrationEvent.objects.filter(tenant=tenant)
+    if code:
+        calls, events = calls.filter(connector=code), events.filter(connector=code)
+    if status:
+        calls = calls.filter(status__in=CALL_STATUSES[status])
+        events = events if status == "success" else events.none()
+    entries = [_call_entry(c) for c in calls[:limit]] + [_event_entry(e) for e in events[:limit]]
+    entries.sort(key=lambda entry: entry["created_at"], reverse=True)
+    return list(islice(entries, limit))
+
+
+def _call_entry(call: ConnectorCall) -> dict[str, Any]:
+    return {
+        "id": str(call.id),
+        "kind": "connector_call",
+        "connector_code": call.connector,
+        "status": LOG_STATUS[call.status],
+        "operation": call.capability_id,
+        "idempotency_key": call.key,
+        "attempts": call.attempts,
+        "error": call.error,
+        "created_at": call.created_at,
+    }
+
+
+def _event_entry(event: IntegrationEvent) -> dict[str, Any]:
+    return {
+        "id": str(event.id),
+        "kind": "integration_event",
+        "connector_code": event.connector,
+        "status": "success",
+        "operation": event.event_type,
+        "idempotency_key": event.idempotency_key,
+        "attempts": 0,
+        "error": "",
+        "created_at": event.created_at,
+    }
