@@ -44,9 +44,11 @@ def test_catalog_lists_the_twelve_connectors_with_their_shape(api_client):
 @pytest.mark.parametrize(
     ("definition", "seed_events"),
     [
-        ("whatsapp", {"message_received", "message_sent", "message_delivered", "message_read", "status_update"}),
+        ("whatsapp", {"message_received", "message_sent", "message_delivered", "message_read"}),
+        ("whatsapp", {"status_update"}),
         ("linkedin", {"lead_generated", "campaign_updated", "post_engagement", "connection_made"}),
-        ("meta", {"page_message_received", "post_published", "lead_generated", "instagram_mention"}),
+        ("meta", {"page_message_received", "post_published", "lead_generated"}),
+        ("meta", {"instagram_mention"}),
         ("zapier", {"webhook_received", "trigger_sent", "workflow_triggered"}),
         ("hubspot", {"contact_created", "deal_created", "form_submitted", "company_updated"}),
     ],
