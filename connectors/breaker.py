@@ -104,7 +104,7 @@ def record(name: str, *, success: bool, now: float | None = None) -> None:
     until = _opened_until(name)
     if until is not None and now >= until:  # a half-open probe's verdict
         if success:
-            reset(name)
+            reset(name, now=now)
         else:
             _open(name, now)
         return
