@@ -19,6 +19,7 @@ from django.core.cache import cache
 from connectors import metrics
 
 BUCKETS = 10
+COUNTERS = ("calls", "failures")
 
 
 class State(enum.StrEnum):
@@ -51,22 +52,26 @@ class Snapshot:
         }
 
 
-def _key(name: str, *parts: object) -> str:
-    return ":".join(("breaker", name, *map(str, parts)))
+def _prefix(name: str) -> str:
+    """Keys carry the breaker's generation: a reset starts a new one, orphaning (until they
+    expire) every counter of the old one, which the cache API couldn't delete by pattern."""
+    return f"breaker:{name}:{cache.get(_generation_key(name), 0)}"
+
+
+def _generation_key(name: str) -> str:
+    return f"breaker:{name}:generation"
 
 
 def _bucket_seconds() -> float:
     return max(settings.CONNECTOR_BREAKER_WINDOW_SECONDS / BUCKETS, 1)
 
 
-def _window_counts(name: str, now: float) -> tuple[int, int]:
-    size = _bucket_seconds()
-    current = int(now // size)
+def _window_counts(prefix: str, now: float) -> tuple[int, int]:
+    current = int(now // _bucket_seconds())
     buckets = range(current - BUCKETS + 1, current + 1)
-    keys = [_key(name, kind, b) for b in buckets for kind in ("calls", "failures")]
-    values = cache.get_many(keys)
-    calls = sum(values.get(_key(name, "calls", b), 0) for b in buckets)
-    failures = sum(values.get(_key(name, "failures", b), 0) for b in buckets)
+    values = cache.get_many([f"{prefix}:{kind}:{b}" for b in buckets for kind in COUNTERS])
+    calls = sum(values.get(f"{prefix}:calls:{b}", 0) for b in buckets)
+    failures = sum(values.get(f"{prefix}:failures:{b}", 0) for b in buckets)
     return calls, failures
 
 
@@ -80,19 +85,16 @@ def _incr(key: str) -> None:
         cache.add(key, 1, ttl)
 
 
-def _opened_until(name: str) -> float | None:
-    return cache.get(_key(name, "open_until"))
-
-
 def allow(name: str, *, now: float | None = None) -> tuple[bool, float | None]:
     """May a call go through now? If not, the time (epoch seconds) to try again."""
     now = time.time() if now is None else now
-    until = _opened_until(name)
+    prefix = _prefix(name)
+    until = cache.get(f"{prefix}:open_until")
     if until is None:
         return True, None
     if now < until:
         return False, until
-    probes = _key(name, "probes", until)  # one counter per opening, so each half-open starts at 0
+    probes = f"{prefix}:probes:{until}"  # one counter per opening: each half-open starts at 0
     cache.add(probes, 0, settings.CONNECTOR_BREAKER_COOLDOWN_SECONDS * 10)
     if cache.incr(probes) <= settings.CONNECTOR_BREAKER_HALF_OPEN_PROBES:
         return True, None
@@ -101,37 +103,35 @@ def allow(name: str, *, now: float | None = None) -> tuple[bool, float | None]:
 
 def record(name: str, *, success: bool, now: float | None = None) -> None:
     now = time.time() if now is None else now
-    until = _opened_until(name)
+    prefix = _prefix(name)
+    until = cache.get(f"{prefix}:open_until")
     if until is not None and now >= until:  # a half-open probe's verdict
         if success:
-            reset(name, now=now)
+            reset(name)
         else:
-            _open(name, now)
+            _open(prefix, now)
         return
     bucket = int(now // _bucket_seconds())
-    _incr(_key(name, "calls", bucket))
+    _incr(f"{prefix}:calls:{bucket}")
     if success:
         return
-    _incr(_key(name, "failures", bucket))
-    calls, failures = _window_counts(name, now)
+    _incr(f"{prefix}:failures:{bucket}")
+    calls, failures = _window_counts(prefix, now)
     if calls >= settings.CONNECTOR_BREAKER_MIN_CALLS and (
         failures / calls >= settings.CONNECTOR_BREAKER_FAILURE_RATE
     ):
-        _open(name, now)
+        _open(prefix, now)
 
 
-def _open(name: str, now: float) -> None:
+def _open(prefix: str, now: float) -> None:
     cooldown = settings.CONNECTOR_BREAKER_COOLDOWN_SECONDS
-    cache.set(_key(name, "open_until"), now + cooldown, timeout=cooldown * 10)
+    cache.set(f"{prefix}:open_until", now + cooldown, timeout=cooldown * 10)
 
 
-def reset(name: str, *, now: float | None = None) -> None:
+def reset(name: str) -> None:
     """Close the breaker and forget the window (an operator's reset, or a successful probe)."""
-    now = time.time() if now is None else now
-    current = int(now // _bucket_seconds())
-    buckets = range(current - BUCKETS, current + 1)
-    keys = [_key(name, kind, b) for b in buckets for kind in ("calls", "failures")]
-    cache.delete_many([_key(name, "open_until"), *keys])
+    if not cache.add(_generation_key(name), 1, timeout=None):
+        cache.incr(_generation_key(name))
 
 
 def _state(until: float | None, now: float) -> State:
@@ -142,8 +142,9 @@ def _state(until: float | None, now: float) -> State:
 
 def snapshot(name: str, *, now: float | None = None) -> Snapshot:
     now = time.time() if now is None else now
-    until = _opened_until(name)
-    calls, failures = _window_counts(name, now)
+    prefix = _prefix(name)
+    until = cache.get(f"{prefix}:open_until")
+    calls, failures = _window_counts(prefix, now)
     state = _state(until, now)
     metrics.BREAKER_STATE.labels(connector=name).set(STATE_GAUGE[state])
     return Snapshot(

@@ -82,6 +82,6 @@ def test_a_failed_probe_opens_it_again():
 def test_reset_closes_it():
     now = 6_000_000.0
     _open(now)
-    breaker.reset(NAME, now=now)
+    breaker.reset(NAME)
     assert breaker.snapshot(NAME, now=now).state is State.CLOSED
     assert breaker.allow(NAME, now=now) == (True, None)
