@@ -19,11 +19,13 @@ from connectors.providers.base import (
 
 # Salesforce reports its API limits as 403 with this code: a rate limit, worth retrying.
 RATE_LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
+# Upserts need a field marked "External ID" (Email can't be one); orgs add a custom one.
+DEFAULT_EXTERNAL_ID = "External_Id__c"
 
 
 def upsert_contact(context: CapabilityContext, payload: dict[str, Any]) -> dict[str, Any]:
     """``PATCH /services/data/vXX.X/sobjects/Contact/<ExternalIdField>/<value>``."""
-    field_name = context.config.get("external_id_field", "Email")
+    field_name = context.config.get("external_id_field", DEFAULT_EXTERNAL_ID)
     fields = dict(payload.get("fields") or payload)
     value = fields.pop(field_name, None) or payload.get("external_id")
     if not value:
@@ -56,7 +58,11 @@ DEFINITION = ConnectorDefinition(
     config_fields=(
         Field("instance_url", "Your org's instance URL, e.g. https://acme.my.salesforce.com"),
         Field("api_version", "REST API version, default v59.0", required=False),
-        Field("external_id_field", "Contact field upserts key on, default Email", required=False),
+        Field(
+            "external_id_field",
+            f"External ID field upserts key on, default {DEFAULT_EXTERNAL_ID}",
+            required=False,
+        ),
     ),
     credential_fields=(
         Field("access_token", "OAuth access token"),
