@@ -11,11 +11,14 @@ from connectors.providers.base import (
     CapabilityContext,
     ConnectorDefinition,
     Field,
+    ProviderError,
     json_body,
     raise_for_response,
 )
 
 GRAPH_VERSION = "v21.0"
+# Graph answers throttling with HTTP 400 and these codes (app, business, pair rate limits).
+THROTTLE_CODES = frozenset({4, 80007, 130429, 131048, 131056})
 
 
 def send_message(context: CapabilityContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -30,8 +33,16 @@ def send_message(context: CapabilityContext, payload: dict[str, Any]) -> dict[st
         context, "POST", http.url(context, path), provider="whatsapp", json=body,
         headers=http.bearer(context.credentials["access_token"]),
     )  # fmt: skip
-    raise_for_response(response, provider="whatsapp")
+    try:
+        raise_for_response(response, provider="whatsapp")
+    except ProviderError as error:
+        error.retryable = error.retryable or _graph_code(error.body) in THROTTLE_CODES
+        raise
     return json_body(response)
+
+
+def _graph_code(body: Any) -> Any:
+    return body.get("error", {}).get("code") if isinstance(body, dict) else None
 
 
 DEFINITION = ConnectorDefinition(

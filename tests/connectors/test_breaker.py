@@ -28,7 +28,7 @@ def test_it_opens_only_past_the_minimum_calls_and_the_failure_rate():
         breaker.record(NAME, success=success, now=now)
     assert breaker.snapshot(NAME, now=now).state is State.CLOSED  # 3 calls < minimum 4
     breaker.record(NAME, success=True, now=now)
-    assert breaker.snapshot(NAME, now=now).state is State.CLOSED  # 4 calls, 3 failed: the next failure decides
+    assert breaker.snapshot(NAME, now=now).state is State.CLOSED  # 4 calls: no failure since
     breaker.record(NAME, success=False, now=now)
     snap = breaker.snapshot(NAME, now=now)
     assert snap.state is State.OPEN and snap.calls == 5 and snap.failures == 4

@@ -185,3 +185,18 @@ def test_capabilities_speak_each_providers_api(
     call = _attempt(execute(connection, capability, payload, f"k-{connector}").call)
     assert call.status == CallStatus.SUCCEEDED, call.error
     assert sandbox.state.request_count(provider_check) == 1
+
+
+def test_whatsapp_throttling_is_retried_by_its_graph_code(tenant, sandbox):
+    from connectors.connections import create_connection
+
+    connection = create_connection(
+        tenant=tenant, connector="whatsapp", config={"phone_number_id": "1234567890"},
+        credentials={"access_token": "EAAG-sandbox"}, base_url=sandbox.base_url("whatsapp"),
+    )  # fmt: skip
+    sandbox.state.faults.set("whatsapp", rate_limit_next=1)
+    payload = {"to": "4790000000", "text": "x"}
+    call = _attempt(execute(connection, "messages.send", payload, "k-wa").call)
+    assert call.status == CallStatus.PENDING and "130429" in call.error
+    call = _attempt(call)
+    assert call.status == CallStatus.SUCCEEDED, call.error

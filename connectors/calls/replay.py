@@ -1,0 +1,40 @@
+"""Running failed connector calls again: a fresh round of attempts, now."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from connectors.calls.execute import enqueue
+from connectors.models import CallStatus, ConnectorCall
+
+
+@transaction.atomic
+def replay_calls(calls: QuerySet[ConnectorCall]) -> int:
+    """Turn the failed calls among ``calls`` pending with their attempts reset, enqueue them when
+    the transaction commits, and return how many. Calls in any other status are left alone; rows
+    another transaction holds are skipped (it is running or replaying them)."""
+    now = timezone.now()
+    ids = list(
+        calls.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=CallStatus.FAILED)
+        .values_list("id", flat=True)
+    )
+    ConnectorCall.objects.filter(id__in=ids).update(
+        status=CallStatus.PENDING,
+        attempts=0,
+        retries=0,
+        error="",
+        response=None,
+        finished_at=None,
+        lease_expires_at=None,
+        next_attempt_at=now,
+        enqueued_at=now,
+        updated_at=now,
+    )
+    for call_id in ids:
+        transaction.on_commit(partial(enqueue, call_id))
+    return len(ids)
