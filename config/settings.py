@@ -216,6 +216,8 @@ OUTBOUND_MAX_PAYLOAD_BYTES = env.int("OUTBOUND_MAX_PAYLOAD_BYTES", default=256 *
 OUTBOUND_RESPONSE_BODY_LIMIT = env.int("OUTBOUND_RESPONSE_BODY_LIMIT", default=4096)
 
 # --- Connector calls ----------------------------------------------------------------------------
+# Where `make run` serves the sandbox providers, and where the demo tenant's connections point.
+SANDBOX_URL = env.str("SANDBOX_URL", default="http://127.0.0.1:8900")
 CONNECTOR_CALL_MAX_ATTEMPTS = env.int("CONNECTOR_CALL_MAX_ATTEMPTS", default=5)
 CONNECTOR_CALL_BACKOFF_BASE_MS = env.int("CONNECTOR_CALL_BACKOFF_BASE_MS", default=250)
 CONNECTOR_CALL_TIMEOUT_SECONDS = env.float("CONNECTOR_CALL_TIMEOUT_SECONDS", default=10.0)

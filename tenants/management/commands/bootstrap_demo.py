@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from connectors.demo import ensure_demo_connections
 from tenants import selectors, services
 
 DEMO_TENANT_SLUG = "demo"
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         api_key = saved.get("api_key")
         if not api_key or selectors.active_api_key(raw_key=api_key) is None:
             api_key = services.issue_api_key(tenant=tenant, name="demo").raw_key
+        connections = ensure_demo_connections(tenant=tenant, sandbox_url=settings.SANDBOX_URL)
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text(json.dumps({"admin_password": password, "api_key": api_key}))
         store.chmod(0o600)
@@ -47,6 +49,7 @@ class Command(BaseCommand):
                     f"  Tenant:    {tenant.slug} ({tenant.id})",
                     f"  API key:   {api_key}",
                     f"  Try:       curl -H 'Authorization: Bearer {api_key}' {base}/api/v1/me",
+                    f"  Sandbox:   {settings.SANDBOX_URL} ({len(connections)} demo connections)",
                     "",
                 ]
             )
