@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from connectors import metrics
 from connectors.connections import definition_for
 from connectors.errors import ConnectorError
 from connectors.models import IntegrationEvent
@@ -75,4 +76,5 @@ def record_integration_event(
                 )
         except IntegrityError:  # a concurrent request with the same key won
             return Recorded(IntegrationEvent.objects.get(tenant=tenant, idempotency_key=key), False)
+    metrics.INGEST.labels(provider=definition.code, mode="api").inc()
     return Recorded(event=recorded, created=True)
