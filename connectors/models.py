@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.fields import EncryptedJSONField
+from core.models import ScheduledWork
 from tenants.models import Tenant
 
 
@@ -49,7 +50,7 @@ class CallStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ConnectorCall(models.Model):
+class ConnectorCall(ScheduledWork):
     """One idempotent call of a capability (seed 000's ``connector_calls`` row)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -65,9 +66,6 @@ class ConnectorCall(models.Model):
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.fields import EncryptedTextField
+from core.models import ScheduledWork
 from tenants.models import Tenant
 
 
@@ -81,7 +82,7 @@ class DeliveryStatus(models.TextChoices):
     DEAD = "dead", "Dead letter"
 
 
-class Delivery(models.Model):
+class Delivery(ScheduledWork):
     """An event on its way to one subscription. Its id is the ``webhook-id`` on every try,
     so receivers can drop duplicates."""
 
@@ -96,9 +97,6 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveIntegerField(default=0, help_text="Attempts since the last replay.")
     total_attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -1,0 +1,18 @@
+"""Model building blocks shared by the apps."""
+
+from django.db import models
+
+
+class ScheduledWork(models.Model):
+    """A row a worker acts on later: the fields ``core.sweeper`` reads to find due work.
+
+    ``next_attempt_at`` says when it is due, ``enqueued_at`` when a queue message was last sent
+    for it (a wake-up that may be lost), ``lease_expires_at`` until when a worker holds it.
+    """
+
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
