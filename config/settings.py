@@ -230,3 +230,17 @@ CONNECTOR_BREAKER_MIN_CALLS = env.int("CONNECTOR_BREAKER_MIN_CALLS", default=10)
 CONNECTOR_BREAKER_FAILURE_RATE = env.float("CONNECTOR_BREAKER_FAILURE_RATE", default=0.5)
 CONNECTOR_BREAKER_COOLDOWN_SECONDS = env.int("CONNECTOR_BREAKER_COOLDOWN_SECONDS", default=30)
 CONNECTOR_BREAKER_HALF_OPEN_PROBES = env.int("CONNECTOR_BREAKER_HALF_OPEN_PROBES", default=2)
+
+# --- Inbound webhooks --------------------------------------------------------------------------
+WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300)
+INBOUND_MAX_BODY_BYTES = env.int("INBOUND_MAX_BODY_BYTES", default=1024 * 1024)
+INBOUND_RATE_LIMIT_PER_SECOND = env.int("INBOUND_RATE_LIMIT_PER_SECOND", default=500)
+INBOUND_REGISTRATION_CACHE_SECONDS = env.int("INBOUND_REGISTRATION_CACHE_SECONDS", default=30)
+INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3)
+# The JWKS whose keys sign Google Pub/Sub push tokens; a setting so tests can serve their own.
+GOOGLE_PUBSUB_CERTS_URL = env.str(
+    "GOOGLE_PUBSUB_CERTS_URL", default="https://www.googleapis.com/oauth2/v3/certs"
+)
+# Seed 000's provider endpoint: its events' tenant (a slug), and a development-only bypass.
+CONNECTOR_WEBHOOK_TENANT = env.str("CONNECTOR_WEBHOOK_TENANT", default="")
+CONNECTOR_SIGNATURE_BYPASS = env.bool("CONNECTOR_SIGNATURE_BYPASS", default=False)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v2/integrations/", include(connector_urls.v2_urlpatterns)),
     path("api/connectors/", include(connector_urls.health_urlpatterns)),
     path("admin/", admin.site.urls),
+    path("", include("webhooks.inbound.api.urls")),
 ]
 
 handler404 = "core.views.not_found"

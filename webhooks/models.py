@@ -1,3 +1,10 @@
+from webhooks.inbound.models import (
+    InboundEvent,
+    InboundStatus,
+    RegistrationKind,
+    RegistrationStatus,
+    WebhookRegistration,
+)
 from webhooks.outbound.models import (
     DeadLetter,
     Delivery,
@@ -7,4 +14,16 @@ from webhooks.outbound.models import (
     Subscription,
 )
 
-__all__ = ["DeadLetter", "Delivery", "DeliveryAttempt", "DeliveryStatus", "Event", "Subscription"]
+__all__ = [
+    "DeadLetter",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Event",
+    "InboundEvent",
+    "InboundStatus",
+    "RegistrationKind",
+    "RegistrationStatus",
+    "Subscription",
+    "WebhookRegistration",
+]

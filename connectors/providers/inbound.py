@@ -1,0 +1,147 @@
+"""What a provider module offers for inbound webhooks, and the helpers its schemes share.
+
+A provider module that receives webhooks defines:
+
+- ``verify(request, context) -> None``: raise ``SignatureInvalid`` (401) unless the request
+  carries the provider's real signature for ``context.secret``, computed over the raw body,
+  compared in constant time, with ``context.tolerance_seconds`` where the scheme has a
+  timestamp.
+- ``parse(request) -> list[ParsedEvent]``: the events in the body (one object or a list),
+  each with the provider's own event id as dedupe key (else a hash of its JSON); raise
+  ``MalformedBody`` (400) when the body can't be read.
+- optionally ``handshake(request, context) -> HandshakeReply | None``: answer a provider's
+  set-up request (Slack ``url_verification``, Meta ``hub.challenge``, ...) or None.
+- optionally ``SECRET_HEADERS``: header names never stored with the event.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Never stored with an inbound event, whatever the provider.
+ALWAYS_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+
+
+class SignatureInvalid(Exception):
+    """The request is not what the provider would send with this secret: 401, nothing stored."""
+
+
+class MalformedBody(Exception):
+    """The body can't be read as the provider's payload: 400, nothing stored."""
+
+
+@dataclass(frozen=True)
+class InboundRequest:
+    method: str
+    url: str  # absolute, as requested: scheme, host, path and query in their original order
+    headers: Mapping[str, str]  # keys lower-case
+    query: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class VerifyContext:
+    secret: str
+    config: Mapping[str, Any] = field(default_factory=dict)
+    tolerance_seconds: int = 300
+    now: float = 0.0
+
+
+@dataclass(frozen=True)
+class HandshakeReply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "text/plain"
+    store_secret: str | None = None  # Notion: the verification token becomes the signing key
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    event_type: str
+    dedupe_key: str
+    payload: Any
+    object_type: str = ""
+    object_id: str = ""
+    occurred_at: datetime | None = None
+
+
+# --- helpers the schemes share -------------------------------------------------------------
+
+
+def hmac_digest(key: str | bytes, message: bytes) -> bytes:
+    raw_key = key.encode() if isinstance(key, str) else key
+    return hmac.new(raw_key, message, hashlib.sha256).digest()
+
+
+def hmac_hex(key: str | bytes, message: bytes) -> str:
+    return hmac_digest(key, message).hex()
+
+
+def hmac_base64(key: str | bytes, message: bytes) -> str:
+    return base64.b64encode(hmac_digest(key, message)).decode()
+
+
+def require_header(request: InboundRequest, name: str) -> str:
+    value = request.header(name)
+    if not value:
+        raise SignatureInvalid(f"missing {name} header")
+    return value.strip()
+
+
+def require_equal(expected: str, received: str, *, what: str = "signature") -> None:
+    if not hmac.compare_digest(expected.encode(), received.encode()):
+        raise SignatureInvalid(f"{what} does not match")
+
+
+def check_timestamp(timestamp: str | float, context: VerifyContext, *, unit: float = 1.0) -> None:
+    """Reject a timestamp (seconds, or ``unit=1000`` for ms) outside the tolerance."""
+    try:
+        seconds = float(timestamp) / unit
+    except (TypeError, ValueError) as exc:
+        raise SignatureInvalid(f"timestamp {timestamp!r} is not a number") from exc
+    if abs(context.now - seconds) > context.tolerance_seconds:
+        raise SignatureInvalid("timestamp outside the tolerance (replayed or clock skew)")
+
+
+def body_key(payload: Any) -> str:
+    """A dedupe key for payloads without an id of their own: a hash of their canonical JSON."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def as_list(payload: Any) -> list[Any]:
+    """A body may be one object or a list of them."""
+    return payload if isinstance(payload, list) else [payload]
+
+
+def from_epoch(value: Any, *, unit: float = 1.0) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(value) / unit, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def from_iso(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

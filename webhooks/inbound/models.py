@@ -1,0 +1,124 @@
+"""Inbound webhooks: where providers send (registrations) and what they sent (events).
+
+Receiving is one insert per request: counts of received events and their times are read
+from the events table, not kept as counters a hot row would serialise on.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from core.fields import EncryptedJSONField, EncryptedTextField
+from tenants.models import Tenant
+
+
+class RegistrationKind(models.TextChoices):
+    REGISTRATION = "registration", "Registration (POST /webhooks/<id>)"
+    PROVIDER_ENDPOINT = "provider_endpoint", "Provider endpoint (seed 000)"
+
+
+class RegistrationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+
+
+class WebhookRegistration(models.Model):
+    """A URL a provider sends webhooks to, with the secret and settings to verify them."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="webhook_registrations"
+    )
+    provider = models.CharField(max_length=40, db_index=True)
+    connection = models.ForeignKey(
+        "connectors.Connection",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="webhook_registrations",
+    )
+    kind = models.CharField(
+        max_length=20, choices=RegistrationKind.choices, default=RegistrationKind.REGISTRATION
+    )
+    event_types = models.JSONField(default=list, help_text='Event types to process; "*" for all.')
+    secret = EncryptedTextField(blank=True)
+    config = EncryptedJSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
+    )
+    signature_failures = models.PositiveIntegerField(default=0)
+    last_signature_failure_at = models.DateTimeField(null=True, blank=True)
+    last_signature_failure = models.CharField(max_length=300, blank=True)
+    processing_failures = models.PositiveIntegerField(default=0)
+    last_processing_failure_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "provider"],
+                condition=models.Q(kind="provider_endpoint"),
+                name="one_provider_endpoint_per_tenant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} webhook {self.id}"
+
+
+class InboundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSING = "processing", "Processing"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (outside the registration's events)"
+    FAILED = "failed", "Failed"
+
+
+class InboundEvent(models.Model):
+    """One event a provider sent, stored before the hub answered."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="inbound_events")
+    registration = models.ForeignKey(
+        WebhookRegistration, on_delete=models.CASCADE, related_name="events"
+    )
+    provider = models.CharField(max_length=40)
+    event_type = models.CharField(max_length=120)
+    dedupe_key = models.CharField(max_length=255)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=255, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(null=True)
+    raw_body = models.BinaryField()
+    headers = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "dedupe_key"], name="inbound_event_once_per_registration"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            models.Index(fields=["registration", "received_at"]),
+            models.Index(fields=["tenant", "provider", "event_type"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}.{self.event_type} {self.dedupe_key}"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.raw_body).decode("utf-8", "replace")

@@ -1,0 +1,91 @@
+"""Writes for webhook registrations (seed 001's surface)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from connectors.errors import ConnectorError
+from connectors.models import Connection
+from connectors.providers import canonical_code
+from tenants.models import Tenant
+from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
+from webhooks.inbound.registry import INBOUND_PROVIDERS, forget
+from webhooks.outbound.signing import generate_secret
+
+
+class RegistrationError(ConnectorError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CreatedRegistration:
+    registration: WebhookRegistration
+    secret: str  # shown once, here
+
+
+def webhook_url(registration: WebhookRegistration) -> str:
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/webhooks/{registration.id}"
+
+
+def create_registration(
+    *,
+    tenant: Tenant,
+    integration_id: str,
+    connection_id: Any,
+    events: list[str],
+    secret: str | None = None,
+    config: dict[str, Any] | None = None,
+) -> CreatedRegistration:
+    code = canonical_code(integration_id)
+    if code not in INBOUND_PROVIDERS:
+        raise RegistrationError("integrationId", f"{integration_id!r} can't receive webhooks")
+    connection = Connection.objects.filter(tenant=tenant, pk=connection_id).first()
+    if connection is None:
+        raise RegistrationError("connectionId", "no such connection in this organization")
+    if connection.connector != code:
+        raise RegistrationError("connectionId", f"that connection is a {connection.connector} one")
+    declared = set(INBOUND_PROVIDERS[code].DEFINITION.events)
+    unknown = sorted(e for e in events if e != "*" and e not in declared)
+    if unknown:
+        raise RegistrationError("events", f"unknown event type(s) for {code}: {', '.join(unknown)}")
+    raw_secret = secret or _generated_secret(code)
+    registration = WebhookRegistration.objects.create(
+        tenant=tenant,
+        provider=code,
+        connection=connection,
+        event_types=list(dict.fromkeys(events)),
+        secret=raw_secret,
+        config=config or {},
+    )
+    return CreatedRegistration(registration=registration, secret=raw_secret)
+
+
+def _generated_secret(code: str) -> str:
+    # Standard Webhooks senders expect a whsec_ key; others take any high-entropy string.
+    return generate_secret() if code == "standard" else "whsec_" + secrets.token_urlsafe(32)
+
+
+def rotate_secret(*, registration: WebhookRegistration, secret: str | None = None) -> str:
+    raw_secret = secret or _generated_secret(registration.provider)
+    registration.secret = raw_secret
+    registration.save(update_fields=["secret", "updated_at"])
+    forget(registration.id)
+    return raw_secret
+
+
+def set_status(*, registration: WebhookRegistration, status: str) -> WebhookRegistration:
+    registration.status = RegistrationStatus(status)
+    registration.save(update_fields=["status", "updated_at"])
+    forget(registration.id)
+    return registration
+
+
+def delete_registration(*, registration: WebhookRegistration) -> None:
+    forget(registration.id)
+    registration.delete()

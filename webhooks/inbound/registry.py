@@ -1,0 +1,71 @@
+"""Registrations as the receiving path needs them: looked up by id, cached in the process.
+
+The cache is per process and short-lived (``INBOUND_REGISTRATION_CACHE_SECONDS``): secrets
+never leave the process decrypted, and a change reaches every process within that time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from django.conf import settings
+
+from connectors.providers import MODULES
+from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
+
+INBOUND_PROVIDERS: dict[str, ModuleType] = {
+    m.DEFINITION.code: m for m in MODULES if hasattr(m, "verify") and hasattr(m, "parse")
+}
+
+
+@dataclass(frozen=True)
+class ActiveRegistration:
+    id: Any
+    tenant_id: Any
+    provider: str
+    event_types: list[str]
+    secret: str
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def module(self) -> ModuleType:
+        return INBOUND_PROVIDERS[self.provider]
+
+
+_cache: dict[str, tuple[float, ActiveRegistration | None]] = {}
+
+
+def active_registration(registration_id) -> ActiveRegistration | None:
+    """The active registration with this id whose provider can receive, or None."""
+    key = str(registration_id)
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit and hit[0] > now:
+        return hit[1]
+    row = (
+        WebhookRegistration.objects.filter(pk=registration_id, status=RegistrationStatus.ACTIVE)
+        .only("id", "tenant_id", "provider", "event_types", "secret", "config")
+        .first()
+    )
+    found = snapshot(row) if row and row.provider in INBOUND_PROVIDERS else None
+    _cache[key] = (now + settings.INBOUND_REGISTRATION_CACHE_SECONDS, found)
+    return found
+
+
+def snapshot(row: WebhookRegistration) -> ActiveRegistration:
+    return ActiveRegistration(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        provider=row.provider,
+        event_types=list(row.event_types),
+        secret=row.secret,
+        config=dict(row.config),
+    )
+
+
+def forget(registration_id) -> None:
+    """Drop a changed registration from this process's cache (others expire it shortly)."""
+    _cache.pop(str(registration_id), None)
