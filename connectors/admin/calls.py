@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from connectors.admin.filters import CapabilityFilter, ConnectorFilter
 from connectors.calls.replay import replay_calls
 from connectors.models import ConnectorCall
-from webhooks.outbound.admin.deliveries import ReadOnly, pretty_json
+from core.admin_tools import ReadOnly, pretty_json
 
 
 @admin.register(ConnectorCall)

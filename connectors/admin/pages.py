@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
-from webhooks.outbound.admin.deliveries import ReadOnly
+from core.admin_tools import ReadOnly
 
 
 class TablelessAdmin(ReadOnly, admin.ModelAdmin):

@@ -3,15 +3,13 @@ with a bulk replay that calls ``webhooks.outbound.replay``."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from core.admin_tools import ReadOnly, pretty_json
 from webhooks.outbound import event_types, replay
 from webhooks.outbound.models import (
     DeadLetter,
@@ -22,23 +20,6 @@ from webhooks.outbound.models import (
 )
 
 PROBLEM_STATUSES = [DeliveryStatus.DEAD, DeliveryStatus.FAILED]
-
-
-def pretty_json(value) -> str:
-    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
-
-
-class ReadOnly:
-    """Rows only the services write: viewable here, never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class EventTypeFilter(admin.SimpleListFilter):

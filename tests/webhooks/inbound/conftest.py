@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from connectors.connections import create_connection
+from connectors.sandbox import webhooks as signers
+from webhooks.inbound import registry
+from webhooks.inbound.registrations import create_registration
+
+GITHUB_SECRET = "It's a Secret to Everybody"
+
+
+@pytest.fixture(autouse=True)
+def fresh_registration_cache():
+    registry._cache.clear()
+    yield
+    registry._cache.clear()
+
+
+@pytest.fixture
+def github_connection(tenant):
+    return create_connection(
+        tenant=tenant, connector="github", credentials={"webhook_secret": GITHUB_SECRET}
+    )
+
+
+@pytest.fixture
+def github_registration(tenant, github_connection):
+    return create_registration(
+        tenant=tenant,
+        integration_id="github",
+        connection_id=github_connection.id,
+        events=["*"],
+        secret=GITHUB_SECRET,
+    ).registration
+
+
+def github_delivery(url: str, payload: dict | bytes, *, event: str = "ping", delivery=None):
+    """A request signed exactly as GitHub signs it (the sandbox's signer)."""
+    return signers.github_request(
+        url, GITHUB_SECRET, payload, event=event, delivery=delivery or str(uuid.uuid4())
+    )
+
+
+def post_signed(client: APIClient, signed) -> object:
+    path = signed.url.split("://", 1)[1].split("/", 1)[1]
+    headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.headers.items()}
+    headers.pop("HTTP_CONTENT_TYPE", None)
+    return client.generic(
+        "POST", "/" + path, signed.body, content_type="application/json", **headers
+    )
