@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from connectors.connections import create_connection
 from connectors.sandbox import webhooks as signers
 from webhooks.inbound import registry
-from webhooks.inbound.registrations import create_registration
+from webhooks.inbound.models import WebhookRegistration
 
 GITHUB_SECRET = "It's a Secret to Everybody"
 
@@ -29,13 +29,13 @@ def github_connection(tenant):
 
 @pytest.fixture
 def github_registration(tenant, github_connection):
-    return create_registration(
+    return WebhookRegistration.objects.create(
         tenant=tenant,
-        integration_id="github",
-        connection_id=github_connection.id,
-        events=["*"],
+        provider="github",
+        connection=github_connection,
+        event_types=["*"],
         secret=GITHUB_SECRET,
-    ).registration
+    )
 
 
 def github_delivery(url: str, payload: dict | bytes, *, event: str = "ping", delivery=None):
