@@ -2,13 +2,19 @@
 
 Slack answers most errors with HTTP 200 and ``{"ok": false, "error": ...}``: that is a
 failure. Rate limiting is HTTP 429 with ``Retry-After``.
+
+Inbound: every request is signed ``v0=<hex HMAC-SHA256(signing secret, "v0:{ts}:{body}")>``
+with ``X-Slack-Request-Timestamp``; the Events API posts an ``event_callback`` envelope whose
+``event_id`` stays the same across Slack's retries.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import parse_qs
 
-from connectors.providers import http
+from connectors.providers import http, inbound
 from connectors.providers.base import (
     AuthType,
     Capability,
@@ -18,6 +24,14 @@ from connectors.providers.base import (
     ProviderError,
     json_body,
     raise_for_response,
+)
+from connectors.providers.inbound import (
+    HandshakeReply,
+    InboundRequest,
+    MalformedBody,
+    ParsedEvent,
+    SignatureInvalid,
+    VerifyContext,
 )
 
 # Errors Slack documents as transient; every other ``ok: false`` is permanent.
@@ -58,6 +72,90 @@ def request_submitted_message(payload: dict[str, Any]) -> dict[str, Any]:
         lines.append(f"> {payload['description']}")
     text = "\n".join(lines)
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def verify(request: InboundRequest, context: VerifyContext) -> None:
+    if not context.secret:
+        raise SignatureInvalid("no signing secret is configured for this registration")
+    timestamp = inbound.require_header(request, "X-Slack-Request-Timestamp")
+    signature = inbound.require_header(request, "X-Slack-Signature")
+    inbound.check_timestamp(timestamp, context)
+    signed = f"v0:{timestamp}:".encode() + request.body
+    inbound.require_equal("v0=" + inbound.hmac_hex(context.secret, signed), signature)
+
+
+def handshake(request: InboundRequest, context: VerifyContext) -> HandshakeReply | None:
+    """``url_verification`` (signed like any event, so it is verified first) echoes the
+    challenge; the ``ssl_check`` Slack sends to slash-command URLs only needs a 200."""
+    if request.method != "POST":
+        return None
+    if _is_form(request):
+        form = parse_qs(request.body.decode("utf-8", "replace"))
+        return HandshakeReply(status=200) if form.get("ssl_check") == ["1"] else None
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return None  # parse() will refuse it with a clear 400
+    if not isinstance(payload, dict) or payload.get("type") != "url_verification":
+        return None
+    verify(request, context)
+    challenge = payload.get("challenge")
+    if not isinstance(challenge, str) or not challenge:
+        raise MalformedBody("url_verification without a challenge")
+    body = json.dumps({"challenge": challenge}).encode()
+    return HandshakeReply(status=200, body=body, content_type="application/json")
+
+
+def parse(request: InboundRequest) -> list[ParsedEvent]:
+    # Slash commands and interactivity arrive form-encoded on the same signed URL; they are
+    # not Events API events, so nothing is stored for them.
+    if _is_form(request):
+        return []
+    events = []
+    for envelope in inbound.as_list(request.json()):
+        if not isinstance(envelope, dict):
+            raise MalformedBody("a Slack callback is a JSON object")
+        if envelope.get("type") != "event_callback":
+            continue  # url_verification (the handshake's), app_rate_limited: no event inside
+        event = envelope.get("event")
+        if not isinstance(event, dict):
+            raise MalformedBody("event_callback without an event object")
+        if event.get("type") not in DEFINITION.events:
+            continue  # subscribed to more than the hub declares: skip, don't fail the batch
+        events.append(_parsed(envelope, event))
+    return events
+
+
+def _parsed(envelope: dict[str, Any], event: dict[str, Any]) -> ParsedEvent:
+    object_type, object_id = _object_of(event)
+    return ParsedEvent(
+        event_type=event["type"],
+        dedupe_key=str(envelope.get("event_id") or inbound.body_key(envelope)),
+        payload=envelope,
+        object_type=object_type,
+        object_id=object_id,
+        occurred_at=inbound.from_epoch(envelope.get("event_time"))
+        or inbound.from_epoch(event.get("event_ts")),
+    )
+
+
+def _object_of(event: dict[str, Any]) -> tuple[str, str]:
+    """A message is known by channel and ts; a reaction by the item it was added to."""
+    if event["type"] == "member_joined_channel":
+        return "channel", str(event.get("channel", ""))
+    if event["type"] == "reaction_added":
+        item = event.get("item") if isinstance(event.get("item"), dict) else {}
+        return str(item.get("type", "")), _message_id(item.get("channel"), item.get("ts"))
+    return "message", _message_id(event.get("channel"), event.get("ts") or event.get("event_ts"))
+
+
+def _message_id(channel: Any, ts: Any) -> str:
+    return f"{channel}:{ts}" if channel and ts else ""
+
+
+def _is_form(request: InboundRequest) -> bool:
+    content_type = request.header("content-type") or ""
+    return content_type.startswith("application/x-www-form-urlencoded")
 
 
 DEFINITION = ConnectorDefinition(
