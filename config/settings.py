@@ -108,6 +108,7 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
+    | {"KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="switchboard")}
 }
 
 BROKER_DIR = DATA_DIR / "broker"

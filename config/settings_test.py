@@ -12,6 +12,8 @@ os.environ["DATABASE_URL"] = os.environ.get(
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 os.environ.pop("CELERY_BROKER_URL", None)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Shared state (breakers, rate limits) per test run, inherited by the run's worker processes.
+os.environ.setdefault("CACHE_KEY_PREFIX", f"test-{os.getpid()}")
 os.environ["OUTBOUND_ALLOW_PRIVATE_TARGETS"] = "true"  # the receivers live on 127.0.0.1
 
 from config.settings import *  # noqa: F403
