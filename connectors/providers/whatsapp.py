@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.providers import http
+from connectors.providers import http, meta_webhooks
 from connectors.providers.base import (
     AuthType,
     Capability,
@@ -15,6 +15,15 @@ from connectors.providers.base import (
     json_body,
     raise_for_response,
 )
+from connectors.providers.inbound import (
+    InboundRequest,
+    ParsedEvent,
+    body_key,
+    from_epoch,
+)
+from connectors.providers.meta_webhooks import handshake, verify
+
+__all__ = ["DEFINITION", "handshake", "parse", "send_message", "verify"]
 
 GRAPH_VERSION = "v21.0"
 # Graph answers throttling with HTTP 400 and these codes (app, business, pair rate limits).
@@ -43,6 +52,55 @@ def send_message(context: CapabilityContext, payload: dict[str, Any]) -> dict[st
 
 def _graph_code(body: Any) -> Any:
     return body.get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+# Inbound: verify and handshake are Meta's (meta_webhooks); the events are WhatsApp's own.
+
+# A status the seed names gets its own event type; failed (and played, deleted, warning, ...)
+# are the generic status_update.
+STATUS_EVENTS = {"sent": "message_sent", "delivered": "message_delivered", "read": "message_read"}
+
+
+def parse(request: InboundRequest) -> list[ParsedEvent]:
+    """One event per message (``message_received``) and per status under
+    ``entry[].changes[].value``; other fields (template and account updates) are skipped."""
+    events: list[ParsedEvent] = []
+    for kind, entry in meta_webhooks.entries(request):
+        if kind != "whatsapp_business_account":
+            continue
+        for change in meta_webhooks.changes(entry):
+            value = change["value"]
+            # Metadata and contacts stay with each message and status.
+            shared = {k: v for k, v in value.items() if k not in ("messages", "statuses")}
+            for message in meta_webhooks.dicts(value.get("messages")):
+                payload = _narrowed(kind, entry, change, {**shared, "messages": [message]})
+                key = meta_webhooks.text_id(message.get("id"))
+                events.append(_event("message_received", message, payload, key=key))
+            for status in meta_webhooks.dicts(value.get("statuses")):
+                payload = _narrowed(kind, entry, change, {**shared, "statuses": [status]})
+                state = str(status.get("status", ""))
+                # One message gets several statuses: the key is the message id and the status.
+                message_id = meta_webhooks.text_id(status.get("id"))
+                key = f"{message_id}:{state}" if message_id else ""
+                events.append(
+                    _event(STATUS_EVENTS.get(state, "status_update"), status, payload, key=key)
+                )
+    return events
+
+
+def _narrowed(kind: str, entry: dict, change: dict, value: dict) -> dict[str, Any]:
+    return meta_webhooks.narrowed(kind, entry, changes=[{**change, "value": value}])
+
+
+def _event(event_type: str, item: dict, payload: dict, *, key: str) -> ParsedEvent:
+    return ParsedEvent(
+        event_type=event_type,
+        dedupe_key=key or body_key(payload),
+        payload=payload,
+        object_type="message",
+        object_id=meta_webhooks.text_id(item.get("id")),
+        occurred_at=from_epoch(item.get("timestamp")),
+    )
 
 
 DEFINITION = ConnectorDefinition(

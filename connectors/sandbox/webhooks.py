@@ -8,6 +8,7 @@ it. The ``*_signature`` functions are the bare schemes."""
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -16,9 +17,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from connectors.sandbox.events import sample_event
 
@@ -272,6 +275,66 @@ def zapier_request(
     return _signed(url, payload, lambda body: {header_name: secret} if secret else {})
 
 
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@functools.lru_cache(maxsize=8)
+def _rsa_private_key(private_key_pem: str) -> rsa.RSAPrivateKey:
+    # Loading checks the key, which takes ~0.1 s: a demo or test signs many pushes with one key.
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("Google signs with RSA keys: private_key_pem must hold one")
+    return key
+
+
+def google_oidc_token(private_key_pem: str, kid: str, claims: dict[str, Any]) -> str:
+    """An RS256 JWT as Google signs Pub/Sub push tokens (header ``alg``, ``kid``, ``typ``)."""
+    key = _rsa_private_key(private_key_pem)
+    header = {"alg": "RS256", "kid": kid, "typ": "JWT"}
+    signing_input = ".".join(
+        _b64url(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
+    )
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{_b64url(signature)}"
+
+
+def google_request(
+    url: str,
+    secret: str,
+    payload: Payload,
+    *,
+    private_key_pem: str,
+    kid: str,
+    service_account_email: str,
+    audience: str | None = None,
+) -> SignedRequest:
+    """A Pub/Sub push: ``Authorization: Bearer <OIDC token>`` for ``service_account_email``,
+    audience the push endpoint (``url`` without its query) unless given. Pub/Sub has no shared
+    secret: ``secret`` is unused; the key is the one the hub's certs URL publishes as ``kid``."""
+    now = int(time.time())
+    parts = urlsplit(url)
+    claims = {
+        "aud": audience or urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
+        "azp": "113774264463038321964",
+        "email": service_account_email,
+        "email_verified": True,
+        "exp": now + 3600,
+        "iat": now,
+        "iss": "https://accounts.google.com",
+        "sub": "113774264463038321964",
+    }
+    token = google_oidc_token(private_key_pem, kid, claims)
+    return _signed(
+        url,
+        payload,
+        lambda body: {
+            "Authorization": f"Bearer {token}",
+            "User-Agent": "APIs-Google; (+https://developers.google.com/webmasters/APIs-Google.html)",
+        },
+    )
+
+
 BUILDERS: dict[str, Callable[..., SignedRequest]] = {
     "slack": slack_request,
     "github": github_request,
@@ -284,6 +347,7 @@ BUILDERS: dict[str, Callable[..., SignedRequest]] = {
     "salesforce": salesforce_request,
     "dynamics": dynamics_request,
     "zapier": zapier_request,
+    "google": google_request,
 }
 
 
