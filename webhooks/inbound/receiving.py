@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connectors.metrics import INGEST
 from connectors.providers.inbound import (
     ALWAYS_SECRET_HEADERS,
     HandshakeReply,
@@ -62,6 +63,7 @@ def receive(
     events = module.parse(request)
     accepted = store_events(registration, request, events)
     if accepted:
+        INGEST.labels(provider=registration.provider, mode="webhook").inc(accepted)
         wake_processor()
     return Received(accepted=accepted, duplicates=len(events) - accepted)
 
