@@ -13,6 +13,7 @@ COPY connectors ./connectors
 COPY webhooks ./webhooks
 COPY crm_sync ./crm_sync
 COPY templates ./templates
+COPY tests/fixtures ./tests/fixtures
 COPY manage.py Procfile ./
 RUN pip install --no-cache-dir . \
  && DATA_DIR=/tmp/build python manage.py collectstatic --noinput --verbosity 0 \
