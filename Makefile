@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run setup test lint format clean
+.PHONY: run setup test lint format clean bench-outbound
 
 run: setup ## migrate, bootstrap the demo, then web + worker + beat in the foreground
 	rm -rf var/prometheus && mkdir -p var/prometheus
@@ -25,6 +25,13 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	ruff check --fix .
 	ruff format .
+
+bench-outbound: $(VENV)/.installed ## outbound deliveries/s and latency vs django-webhook (not in CI)
+	test -f bench/.venv-peer/.installed || { $(PYTHON) -m venv bench/.venv-peer && \
+	  bench/.venv-peer/bin/python -m pip install --quiet --upgrade pip && \
+	  bench/.venv-peer/bin/python -m pip install --quiet -r bench/peer/requirements.txt && \
+	  touch bench/.venv-peer/.installed; }
+	python bench/outbound.py $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required (set PYTHON=...)")'
