@@ -76,12 +76,13 @@ class Receiver:
                 receiver.requests.append(Received(self.path, headers, body, time.monotonic()))
                 if reply.delay:
                     time.sleep(reply.delay)
+                body = b"" if reply.status in (204, 304) else reply.body  # no body allowed
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                self.wfile.write(body)
 
             def log_message(self, *args) -> None:
                 pass

@@ -18,7 +18,7 @@ from django.utils import timezone
 from core import http
 from webhooks.outbound import event_types, health, metrics
 from webhooks.outbound.message import OutboundRequest, build_request
-from webhooks.outbound.models import Delivery, DeliveryAttempt, DeliveryStatus
+from webhooks.outbound.models import Delivery, DeliveryAttempt, DeliveryStatus, Subscription
 from webhooks.outbound.retry import Outcome, classify, next_delay, parse_retry_after
 
 log = structlog.get_logger(__name__)
@@ -37,38 +37,61 @@ class Response:
 
 def deliver(*, delivery_id) -> Delivery | None:
     """Attempt one delivery if it is due and nobody else holds it; None if it wasn't ours."""
-    delivery = claim(delivery_id=delivery_id)
-    if delivery is None:
+    claimed = claim_many(delivery_ids=[delivery_id])
+    if not claimed:
         return None
-    now = timezone.now()
-    subscription = delivery.subscription
-    if not subscription.enabled:
-        return _kill_unsent(
-            delivery, reason=f"subscription disabled: {subscription.disabled_reason}"
-        )
-    hold_until = health.circuit_hold(subscription, now=now)
-    if hold_until is not None:
-        return _postpone(delivery, until=hold_until)
-    request = build_request(delivery, now=now)
-    response = send(request, timeout=subscription.timeout_seconds)
+    delivery = claimed[0]
+    request = prepare(delivery)
+    if request is None:
+        return delivery
+    response = send(request, timeout=delivery.subscription.timeout_seconds)
     return record(delivery, request, response)
 
 
-def claim(*, delivery_id) -> Delivery | None:
-    """Take the delivery with a conditional UPDATE (Healthchecks' pattern) and a lease."""
+def prepare(delivery: Delivery) -> OutboundRequest | None:
+    """The request to send, or None when the delivery was settled without one: its
+    subscription is disabled (dead letter) or its circuit is open (postponed)."""
     now = timezone.now()
-    claimable = Q(
+    subscription = delivery.subscription
+    if not subscription.enabled:
+        _kill_unsent(delivery, reason=f"subscription disabled: {subscription.disabled_reason}")
+        return None
+    hold_until = health.circuit_hold(subscription, now=now)
+    if hold_until is not None:
+        _postpone(delivery, until=hold_until)
+        return None
+    return build_request(delivery, now=now)
+
+
+def claimable(now) -> Q:
+    waiting = Q(
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED], next_attempt_at__lte=now
     )
-    claimable |= Q(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lte=now)
-    taken = Delivery.objects.filter(claimable, pk=delivery_id).update(
-        status=DeliveryStatus.IN_FLIGHT,
-        lease_expires_at=now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS),
-        updated_at=now,
-    )
-    if not taken:
-        return None
-    return Delivery.objects.select_related("event", "subscription", "tenant").get(pk=delivery_id)
+    return waiting | Q(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lte=now)
+
+
+def claim_many(*, delivery_ids) -> list[Delivery]:
+    """Take the due ones among ``delivery_ids`` with a lease: rows other workers hold are
+    skipped, not waited for; each subscription is loaded (and its secret decrypted) once."""
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .filter(claimable(now), pk__in=list(delivery_ids))
+            .order_by("created_at")
+        )
+        if not rows:
+            return []
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=DeliveryStatus.IN_FLIGHT, lease_expires_at=lease, updated_at=now
+        )
+    subscriptions = Subscription.objects.in_bulk({row.subscription_id for row in rows})
+    for row in rows:
+        row.status, row.lease_expires_at = DeliveryStatus.IN_FLIGHT, lease
+        row.subscription = subscriptions[row.subscription_id]
+    return rows
 
 
 def _session() -> requests.Session:
@@ -101,15 +124,7 @@ def record(delivery: Delivery, request: OutboundRequest, response: Response) -> 
     outcome = Outcome.REJECTED if response.refused else classify(response.status_code)
     metrics.ATTEMPT_DURATION.observe(response.duration)
     with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=request.attempt_number,
-            request_headers=request.loggable_headers(set(delivery.subscription.headers or {})),
-            response_status=response.status_code,
-            response_body=response.body,
-            duration_ms=int(response.duration * 1000),
-            error=response.error,
-        )
+        attempt_row(delivery, request, response).save()
         delivery.attempts += 1
         delivery.total_attempts += 1
         delivery.last_attempt_at = now
@@ -117,6 +132,20 @@ def record(delivery: Delivery, request: OutboundRequest, response: Response) -> 
         delivery.last_error = response.error
         _apply_outcome(delivery, outcome, response, now=now)
     return delivery
+
+
+def attempt_row(
+    delivery: Delivery, request: OutboundRequest, response: Response
+) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        delivery=delivery,
+        number=request.attempt_number,
+        request_headers=request.loggable_headers(set(delivery.subscription.headers or {})),
+        response_status=response.status_code,
+        response_body=response.body,
+        duration_ms=int(response.duration * 1000),
+        error=response.error,
+    )
 
 
 def _apply_outcome(delivery: Delivery, outcome: Outcome, response: Response, *, now) -> None:

@@ -75,25 +75,25 @@ def check_payload_size(payload: Any) -> None:
 
 
 def matching_subscriptions(event: Event) -> list[Subscription]:
-    candidates = Subscription.objects.filter(tenant_id=event.tenant_id, enabled=True)
+    # Only what matching needs: loading whole rows would decrypt every secret on every publish.
+    candidates = Subscription.objects.filter(tenant_id=event.tenant_id, enabled=True).only(
+        "id", "tenant_id", "event_types"
+    )
     return [s for s in candidates if event_types.matches(s.event_types, event.event_type)]
 
 
 def _create_event(
     tenant: Tenant, event_type: str, payload: Any, idempotency_key: str | None
 ) -> tuple[Event, bool]:
-    if idempotency_key:
-        existing = Event.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+    fields = {"tenant": tenant, "event_type": event_type, "payload": payload}
+    if not idempotency_key:  # nothing can collide: no savepoint needed
+        return Event.objects.create(**fields), True
+    existing = Event.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
+    if existing:
+        return existing, False
     try:
         with transaction.atomic():
-            event = Event.objects.create(
-                tenant=tenant,
-                event_type=event_type,
-                payload=payload,
-                idempotency_key=idempotency_key or None,
-            )
+            event = Event.objects.create(**fields, idempotency_key=idempotency_key)
     except IntegrityError:
         # A concurrent publish with the same key won the race: answer with its event.
         return Event.objects.get(tenant=tenant, idempotency_key=idempotency_key), False

@@ -6,13 +6,12 @@ driven by the database, so a lost message never loses a delivery.
 
 from celery import shared_task
 
-from webhooks.outbound import delivery, dispatch
+from webhooks.outbound import batch, dispatch
 
 
 @shared_task(name="webhooks.deliver_batch", ignore_result=True)
 def deliver_batch(delivery_ids: list[str]) -> None:
-    for delivery_id in delivery_ids:
-        delivery.deliver(delivery_id=delivery_id)
+    batch.deliver_many(delivery_ids=delivery_ids)
 
 
 @shared_task(name="webhooks.sweep_deliveries", ignore_result=True)

@@ -12,7 +12,7 @@ from standardwebhooks import Webhook
 from tests.factories import make_subscription
 from tests.receiver import Reply
 from webhooks.outbound import subscriptions
-from webhooks.outbound.delivery import claim, deliver
+from webhooks.outbound.delivery import claim_many, deliver
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event
 from webhooks.outbound.publishing import publish
 
@@ -211,8 +211,8 @@ def test_deliveries_to_a_disabled_subscription_become_dead_letters_unsent(
 
 def test_a_claimed_delivery_cannot_be_claimed_twice(tenant, subscribed):
     delivery = _publish_one(tenant)
-    assert claim(delivery_id=delivery.pk) is not None
-    assert claim(delivery_id=delivery.pk) is None
+    assert len(claim_many(delivery_ids=[delivery.pk])) == 1
+    assert claim_many(delivery_ids=[delivery.pk]) == []
 
 
 def test_rotation_signs_with_both_secrets_during_the_grace_period(tenant, receiver):
