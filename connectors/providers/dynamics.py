@@ -36,12 +36,11 @@ from connectors.providers.base import (
 )
 from connectors.providers.inbound import (
     InboundRequest,
-    MalformedBody,
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
-    as_list,
     body_key,
+    events_from_objects,
     from_epoch,
     from_iso,
     hmac_hex,
@@ -120,17 +119,9 @@ def _query(request: InboundRequest, name: str) -> str:
 
 
 def parse(request: InboundRequest) -> list[ParsedEvent]:
-    body = request.json()
-    if not isinstance(body, dict | list):
-        raise MalformedBody("a Dataverse webhook body is a RemoteExecutionContext JSON object")
-    events = []
-    for item in as_list(body):
-        if not isinstance(item, dict):
-            raise MalformedBody("each Dataverse execution context is a JSON object")
-        event = _event(item, request)
-        if event is not None:
-            events.append(event)
-    return events
+    return events_from_objects(
+        request.json(), lambda item: _event(item, request), what="Dataverse webhook"
+    )
 
 
 def _event(context: dict[str, Any], request: InboundRequest) -> ParsedEvent | None:

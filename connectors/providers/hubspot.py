@@ -33,13 +33,12 @@ from connectors.providers.base import (
 )
 from connectors.providers.inbound import (
     InboundRequest,
-    MalformedBody,
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
-    as_list,
     body_key,
     check_timestamp,
+    events_from_objects,
     from_epoch,
     hmac_base64,
     hmac_hex,
@@ -124,16 +123,7 @@ def parse(request: InboundRequest) -> list[ParsedEvent]:
     body = request.json()
     if isinstance(body, dict) and ("vid" in body or "canonical-vid" in body):
         return _workflow_contact(body)
-    if not isinstance(body, list | dict):
-        raise MalformedBody("a HubSpot webhook body is a JSON list of events")
-    events = []
-    for item in as_list(body):
-        if not isinstance(item, dict):
-            raise MalformedBody("each HubSpot event is a JSON object")
-        event = _subscription_event(item)
-        if event is not None:
-            events.append(event)
-    return events
+    return events_from_objects(body, _subscription_event, what="HubSpot webhook")
 
 
 def _subscription_event(item: dict[str, Any]) -> ParsedEvent | None:

@@ -20,7 +20,7 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -128,6 +128,23 @@ def body_key(payload: Any) -> str:
 def as_list(payload: Any) -> list[Any]:
     """A body may be one object or a list of them."""
     return payload if isinstance(payload, list) else [payload]
+
+
+def events_from_objects(
+    body: Any, to_event: Callable[[dict[str, Any]], ParsedEvent | None], *, what: str
+) -> list[ParsedEvent]:
+    """The events of a body that is one JSON object or a list of them; ``to_event`` returns
+    None for objects that aren't an event the provider declares (they are skipped)."""
+    if not isinstance(body, dict | list):
+        raise MalformedBody(f"a {what} body is a JSON object or a list of them")
+    events = []
+    for item in as_list(body):
+        if not isinstance(item, dict):
+            raise MalformedBody(f"each {what} event is a JSON object")
+        event = to_event(item)
+        if event is not None:
+            events.append(event)
+    return events
 
 
 def from_epoch(value: Any, *, unit: float = 1.0) -> datetime | None:

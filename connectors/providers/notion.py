@@ -26,9 +26,9 @@ from connectors.providers.inbound import (
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
-    as_list,
     body_key,
     check_timestamp,
+    events_from_objects,
     from_iso,
     hmac_hex,
     require_equal,
@@ -80,17 +80,7 @@ def verify(request: InboundRequest, context: VerifyContext) -> None:
 
 
 def parse(request: InboundRequest) -> list[ParsedEvent]:
-    body = request.json()
-    if not isinstance(body, dict | list):
-        raise MalformedBody("a Notion webhook body is a JSON event object")
-    events = []
-    for item in as_list(body):
-        if not isinstance(item, dict):
-            raise MalformedBody("each Notion event is a JSON object")
-        event = _event(item)
-        if event is not None:
-            events.append(event)
-    return events
+    return events_from_objects(request.json(), _event, what="Notion")
 
 
 def _event(item: dict[str, Any]) -> ParsedEvent | None:

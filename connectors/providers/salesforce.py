@@ -25,12 +25,11 @@ from connectors.providers.base import (
 )
 from connectors.providers.inbound import (
     InboundRequest,
-    MalformedBody,
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
-    as_list,
     body_key,
+    events_from_objects,
     from_iso,
     hmac_hex,
     require_equal,
@@ -96,17 +95,7 @@ def verify(request: InboundRequest, context: VerifyContext) -> None:
 
 
 def parse(request: InboundRequest) -> list[ParsedEvent]:
-    body = request.json()
-    if not isinstance(body, dict | list):
-        raise MalformedBody("a Salesforce callout body is a JSON object or a list of them")
-    events = []
-    for item in as_list(body):
-        if not isinstance(item, dict):
-            raise MalformedBody("each Salesforce event is a JSON object")
-        event = _event(item)
-        if event is not None:
-            events.append(event)
-    return events
+    return events_from_objects(request.json(), _event, what="Salesforce callout")
 
 
 def _event(item: dict[str, Any]) -> ParsedEvent | None:

@@ -4,6 +4,7 @@ are all built."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -20,7 +21,7 @@ class Refusal(Exception):
         self.response = response
 
 
-class Provider:
+class Provider(ABC):
     name: ClassVar[str]
     token_prefixes: ClassVar[tuple[str, ...]] = ()
     requires_auth: ClassVar[bool] = True
@@ -36,9 +37,11 @@ class Provider:
         self.router = Router()
         self.register(self.router)
 
+    @abstractmethod
     def register(self, router: Router) -> None:
-        raise NotImplementedError
+        """Add this provider's routes."""
 
+    @abstractmethod
     def error(
         self,
         status: int,
@@ -47,7 +50,6 @@ class Provider:
         headers: dict[str, str] | None = None,
     ) -> Response:
         """An error response exactly as this provider shapes it."""
-        raise NotImplementedError
 
     def code_for(self, status: int, code: str | int | None = None) -> str | int | None:
         """``code`` when the caller (or a fault's ``error_code``) named one, else the default."""
