@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import structlog
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,6 +22,7 @@ from connectors.providers.inbound import (
     SignatureInvalid,
     VerifyContext,
 )
+from core.shared_state import set_flag
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
 from webhooks.inbound.registry import ActiveRegistration, forget
 
@@ -129,7 +129,7 @@ def _jsonable(payload):
 
 def wake_processor() -> None:
     """A cheap wake-up: at most one task message a second; the beat sweep covers a lost one."""
-    if not cache.add(WAKEUP_KEY, 1, timeout=1):
+    if not set_flag(WAKEUP_KEY, seconds=1):
         return
     from webhooks.inbound.tasks import process_inbound_events
 

@@ -6,9 +6,10 @@ outcome is JSON; no input produces a 500.
 
 from __future__ import annotations
 
+import time
+
 import structlog
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -20,6 +21,7 @@ from connectors.providers.inbound import (
     MalformedBody,
     SignatureInvalid,
 )
+from core.shared_state import count_in_window
 from webhooks.inbound import provider_endpoint
 from webhooks.inbound.receiving import receive
 from webhooks.inbound.registry import ActiveRegistration, active_registration
@@ -46,16 +48,9 @@ def inbound_request(request: HttpRequest) -> InboundRequest:
 
 
 def _rate_limited(registration: ActiveRegistration) -> bool:
-    """A fixed one-second window per registration, counted in the shared cache (Redis)."""
-    import time
-
-    key = f"inbound:rate:{registration.id}:{int(time.time())}"
-    if cache.add(key, 1, timeout=2):
-        return False
-    try:
-        return cache.incr(key) > settings.INBOUND_RATE_LIMIT_PER_SECOND
-    except ValueError:
-        return False
+    """A fixed one-second window per registration, counted in Redis (shared by all workers)."""
+    window = f"inbound:rate:{registration.id}:{int(time.time())}"
+    return count_in_window(window, window_seconds=2) > settings.INBOUND_RATE_LIMIT_PER_SECOND
 
 
 def handle(request: HttpRequest, registration: ActiveRegistration | None) -> HttpResponse:
