@@ -105,8 +105,10 @@ def record(name: str, *, success: bool, now: float | None = None) -> None:
     now = time.time() if now is None else now
     prefix = _prefix(name)
     until = cache.get(f"{prefix}:open_until")
-    if until is not None and now >= until:  # a half-open probe's verdict
-        if success:
+    if until is not None:
+        if now < until:
+            return  # a call that began before the breaker opened: it changes nothing
+        if success:  # a half-open probe's verdict
             reset(name)
         else:
             _open(prefix, now)

@@ -85,3 +85,11 @@ def test_reset_closes_it():
     breaker.reset(NAME)
     assert breaker.snapshot(NAME, now=now).state is State.CLOSED
     assert breaker.allow(NAME, now=now) == (True, None)
+
+
+def test_outcomes_of_calls_begun_before_it_opened_do_not_extend_it():
+    now = 7_000_000.0
+    _open(now)
+    until = breaker.snapshot(NAME, now=now).open_until
+    breaker.record(NAME, success=False, now=now + 1)
+    assert breaker.snapshot(NAME, now=now + 1).open_until == until
