@@ -9,7 +9,6 @@ per provider, created on first use (so dedupe, processing and health work as for
 from __future__ import annotations
 
 import os
-import time
 from dataclasses import replace
 
 from django.conf import settings
@@ -18,9 +17,14 @@ from django.db import IntegrityError
 from connectors.providers import canonical_code
 from tenants.models import Tenant
 from webhooks.inbound.models import RegistrationKind, RegistrationStatus, WebhookRegistration
-from webhooks.inbound.registry import INBOUND_PROVIDERS, ActiveRegistration, snapshot
+from webhooks.inbound.registry import (
+    INBOUND_PROVIDERS,
+    ActiveRegistration,
+    ProcessCache,
+    snapshot,
+)
 
-_cache: dict[str, tuple[float, ActiveRegistration | None]] = {}
+_cache = ProcessCache()
 
 
 def secret_for(code: str) -> str:
@@ -35,13 +39,7 @@ def registration_for(provider: str) -> ActiveRegistration | None:
     code = canonical_code(provider)
     if code not in INBOUND_PROVIDERS or not settings.CONNECTOR_WEBHOOK_TENANT:
         return None
-    now = time.monotonic()
-    hit = _cache.get(code)
-    if hit and hit[0] > now:
-        return hit[1]
-    found = _load(code)
-    _cache[code] = (now + settings.INBOUND_REGISTRATION_CACHE_SECONDS, found)
-    return found
+    return _cache.get(code, lambda: _load(code))
 
 
 def _load(code: str) -> ActiveRegistration | None:

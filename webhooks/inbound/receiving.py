@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 import structlog
 from django.conf import settings
@@ -87,8 +88,7 @@ def store_events(
     rows = [
         _row(registration, event, request=request, headers=headers, now=now) for event in events
     ]
-    fields = [InboundEvent._meta.get_field(name) for name in rows[0]]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields, columns = _insert_columns()
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
     params = [f.get_db_prep_save(row[f.name], connection) for row in rows for f in fields]
     sql = (
@@ -98,6 +98,19 @@ def store_events(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall())
+
+
+@cache
+def _insert_columns() -> tuple[list, str]:
+    fields = [InboundEvent._meta.get_field(name) for name in INSERT_FIELDS]
+    return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+INSERT_FIELDS = (
+    "id", "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type",
+    "object_id", "occurred_at", "payload", "raw_body", "headers", "status", "attempts", "error",
+    "received_at",
+)  # fmt: skip
 
 
 def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
@@ -111,7 +124,7 @@ def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
         "object_type": event.object_type[:80],
         "object_id": str(event.object_id)[:255],
         "occurred_at": event.occurred_at,
-        "payload": _jsonable(event.payload),
+        "payload": _storable(event.payload, request.body),
         "raw_body": request.body,
         "headers": headers,
         "status": InboundStatus.PENDING,
@@ -121,10 +134,18 @@ def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
     }
 
 
-def _jsonable(payload):
-    # PostgreSQL's jsonb refuses \u0000; a payload that can't be stored as JSON is kept raw.
-    text = json.dumps(payload, default=str)
-    return payload if "\\u0000" not in text else {"unstorable_json": True}
+# The only ways a NUL can reach a parsed payload: the JSON escape, a form body's %00, a raw NUL.
+NUL_CARRIERS = (b"\\u0000", b"%00", b"\x00")
+
+
+def _storable(payload, body: bytes):
+    """PostgreSQL's jsonb refuses NUL: such a payload is kept only as the raw body. The body
+    is scanned once per request; payloads are serialised only when it might carry one."""
+    if not any(carrier in body for carrier in NUL_CARRIERS):
+        return payload
+    return (
+        payload if "\\u0000" not in json.dumps(payload, default=str) else {"unstorable_json": True}
+    )
 
 
 def wake_processor() -> None:

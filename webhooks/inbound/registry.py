@@ -7,6 +7,7 @@ never leave the process decrypted, and a change reaches every process within tha
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -35,24 +36,45 @@ class ActiveRegistration:
         return INBOUND_PROVIDERS[self.provider]
 
 
-_cache: dict[str, tuple[float, ActiveRegistration | None]] = {}
+class ProcessCache:
+    """Lookups remembered by this process for ``INBOUND_REGISTRATION_CACHE_SECONDS``."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, ActiveRegistration | None]] = {}
+
+    def get(
+        self, key: str, load: Callable[[], ActiveRegistration | None]
+    ) -> ActiveRegistration | None:
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        found = load()
+        self._entries[key] = (now + settings.INBOUND_REGISTRATION_CACHE_SECONDS, found)
+        return found
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_cache = ProcessCache()
 
 
 def active_registration(registration_id) -> ActiveRegistration | None:
     """The active registration with this id whose provider can receive, or None."""
-    key = str(registration_id)
-    now = time.monotonic()
-    hit = _cache.get(key)
-    if hit and hit[0] > now:
-        return hit[1]
+    return _cache.get(str(registration_id), lambda: _load(registration_id))
+
+
+def _load(registration_id) -> ActiveRegistration | None:
     row = (
         WebhookRegistration.objects.filter(pk=registration_id, status=RegistrationStatus.ACTIVE)
         .only("id", "tenant_id", "provider", "event_types", "secret", "config")
         .first()
     )
-    found = snapshot(row) if row and row.provider in INBOUND_PROVIDERS else None
-    _cache[key] = (now + settings.INBOUND_REGISTRATION_CACHE_SECONDS, found)
-    return found
+    return snapshot(row) if row and row.provider in INBOUND_PROVIDERS else None
 
 
 def snapshot(row: WebhookRegistration) -> ActiveRegistration:
@@ -68,4 +90,4 @@ def snapshot(row: WebhookRegistration) -> ActiveRegistration:
 
 def forget(registration_id) -> None:
     """Drop a changed registration from this process's cache (others expire it shortly)."""
-    _cache.pop(str(registration_id), None)
+    _cache.forget(str(registration_id))

@@ -40,9 +40,11 @@ def deliver_many(*, delivery_ids) -> int:
             sent.append(
                 (delivery, request, send(request, timeout=delivery.subscription.timeout_seconds))
             )
-    successes = [item for item in sent if _succeeded(item[2])]
+    successes = []
     for item in sent:
-        if not _succeeded(item[2]):
+        if _succeeded(item[2]):
+            successes.append(item)
+        else:
             record(*item)
     if successes:
         record_successes(successes)

@@ -109,3 +109,11 @@ def test_stored_headers_leave_out_credentials(provider, github_registration):
     post_signed(provider, signed)
     assert "authorization" not in InboundEvent.objects.get().headers
     assert "not-to-be-kept" not in json.dumps(InboundEvent.objects.get().headers)
+
+
+def test_a_payload_postgres_cannot_store_as_json_is_kept_as_raw_body(provider, github_registration):
+    body = b'{"zen": "nul \\u0000 inside", "hook_id": 1}'
+    response = post_signed(provider, github_delivery(webhook_url(github_registration), body))
+    assert response.status_code == 202
+    event = InboundEvent.objects.get()
+    assert event.payload == {"unstorable_json": True} and bytes(event.raw_body) == body
