@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run setup test lint format clean bench-outbound bench-ingest
+.PHONY: run setup test lint format clean bench-outbound bench-ingest bench-sync
 
 run: setup ## migrate, bootstrap the demo, then web + worker + beat in the foreground
 	rm -rf var/prometheus && mkdir -p var/prometheus
@@ -36,6 +36,9 @@ bench-outbound: $(VENV)/.installed ## outbound deliveries/s and latency vs djang
 bench-ingest: $(VENV)/.installed ## wrk against POST /webhooks/<id> vs a bare WSGI insert (not in CI)
 	command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
 	python bench/ingest.py $(BENCH_ARGS)
+
+bench-sync: $(VENV)/.installed ## a 50,000-contact CRM backfill from the sandbox, records/s (not in CI)
+	python bench/sync.py $(BENCH_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required (set PYTHON=...)")'

@@ -247,3 +247,8 @@ GOOGLE_PUBSUB_CERTS_URL = env.str(
 # Seed 000's provider endpoint: its events' tenant (a slug), and a development-only bypass.
 CONNECTOR_WEBHOOK_TENANT = env.str("CONNECTOR_WEBHOOK_TENANT", default="")
 CONNECTOR_SIGNATURE_BYPASS = env.bool("CONNECTOR_SIGNATURE_BYPASS", default=False)
+
+# --- CRM sync ----------------------------------------------------------------------------------
+CRM_SYNC_SWEEP_INTERVAL_SECONDS = env.int("CRM_SYNC_SWEEP_INTERVAL_SECONDS", default=30)
+CRM_SYNC_PUSH_SWEEP_AFTER_SECONDS = env.int("CRM_SYNC_PUSH_SWEEP_AFTER_SECONDS", default=60)
+CRM_SYNC_RUN_LEASE_SECONDS = env.int("CRM_SYNC_RUN_LEASE_SECONDS", default=300)

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connectors.api import urls as connector_urls
 from core.views import health
+from crm_sync.api import urls as crm_urls
 from webhooks.outbound.api import urls as outbound_urls
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include(connector_urls.v1_urlpatterns)),
     path("api/v2/integrations/", include(connector_urls.v2_urlpatterns)),
     path("api/connectors/", include(connector_urls.health_urlpatterns)),
+    path("api/v1/", include(crm_urls.v1_urlpatterns)),
+    path("api/crm/", include(crm_urls.seed_urlpatterns)),
     path("admin/", admin.site.urls),
     path("", include("webhooks.inbound.api.urls")),
 ]

@@ -78,3 +78,19 @@ def staff_client(db) -> Client:
     credentials["password"] = "correct horse battery staple"
     assert client.post("/admin/login/", credentials).status_code == 302
     return client
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    from connectors.sandbox.server import start_sandbox
+
+    with start_sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(sandbox_server):
+    """The sandbox providers on a real local port, reset (data, counters, faults) per test."""
+    sandbox_server.state.reset()
+    yield sandbox_server
+    sandbox_server.state.reset()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +27,15 @@ from webhooks.outbound.retry import parse_retry_after
 log = structlog.get_logger(__name__)
 _sessions = threading.local()
 CALL_FAILED_EVENT = "connector.call.failed"
+FinishListener = Callable[[ConnectorCall], None]
+_finish_listeners: list[FinishListener] = []
+
+
+def on_finished(listener: FinishListener) -> None:
+    """Run ``listener(call)`` in the transaction that marks a call succeeded or failed: how
+    other apps learn a call's outcome (the CRM push settles its client)."""
+    if listener not in _finish_listeners:
+        _finish_listeners.append(listener)
 
 
 def run(*, call_id) -> ConnectorCall | None:
@@ -144,6 +154,7 @@ def _reschedule(call: ConnectorCall, *, at: datetime, error: str) -> None:
     transaction.on_commit(lambda: enqueue(call.id, countdown=countdown))
 
 
+@transaction.atomic
 def _finish(call: ConnectorCall, status: str, *, response: Any, error: str) -> None:
     call.status = status
     call.response = response
@@ -151,6 +162,8 @@ def _finish(call: ConnectorCall, status: str, *, response: Any, error: str) -> N
     call.finished_at = timezone.now()
     call.next_attempt_at = call.lease_expires_at = call.enqueued_at = None
     call.save()
+    for listener in _finish_listeners:
+        listener(call)
 
 
 def _jsonable(body: Any) -> Any:

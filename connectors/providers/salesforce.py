@@ -42,9 +42,15 @@ DEFAULT_EXTERNAL_ID = "External_Id__c"
 
 
 def upsert_contact(context: CapabilityContext, payload: dict[str, Any]) -> dict[str, Any]:
-    """``PATCH /services/data/vXX.X/sobjects/Contact/<ExternalIdField>/<value>``."""
-    field_name = context.config.get("external_id_field", DEFAULT_EXTERNAL_ID)
+    """``PATCH /services/data/vXX.X/sobjects/Contact/<ExternalIdField>/<value>``.
+
+    ``external_id_field`` in the payload overrides the connection's field: ``Id`` updates a
+    record known by its Salesforce id (an upsert on Id never creates)."""
+    field_name = payload.get("external_id_field") or context.config.get(
+        "external_id_field", DEFAULT_EXTERNAL_ID
+    )
     fields = dict(payload.get("fields") or payload)
+    fields.pop("external_id_field", None)
     value = fields.pop(field_name, None) or payload.get("external_id")
     if not value:
         raise ProviderError(f"contact.upsert needs {field_name}")

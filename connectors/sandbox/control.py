@@ -57,7 +57,9 @@ def clear_faults(request: Request, state: SandboxState, provider: str | None = N
 
 
 def reset(request: Request, state: SandboxState) -> Response:
-    state.reset()
+    """Optional body ``{"seed_count": n}``: reseed with ``n`` contacts per CRM from now on."""
+    seed_count = request.json_object().get("seed_count") if request.body else None
+    state.reset(seed_count)
     return Response(204)
 
 

@@ -9,14 +9,21 @@ import secrets
 import threading
 import uuid
 from collections import Counter, OrderedDict, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.sandbox.faults import Faults
 from connectors.sandbox.http import Request
-from connectors.sandbox.records import Clock, RecordStore, demo_people, seed_times
+from connectors.sandbox.records import (
+    Clock,
+    Record,
+    RecordStore,
+    demo_people,
+    seed_times,
+    truncated,
+)
 
 PROVIDERS = ("hubspot", "salesforce", "dynamics", "slack", "whatsapp", "zapier")
 CRM_PROVIDERS = ("hubspot", "salesforce", "dynamics")
@@ -50,6 +57,23 @@ SEED_FIELDS = {
 }
 
 
+MILLISECOND, SECOND = timedelta(milliseconds=1), timedelta(seconds=1)
+
+
+# Each CRM's order for "changed since" queries: its modified time as it shows it (HubSpot and
+# Salesforce to the millisecond, Dynamics to the second), then its id as it sorts ids.
+def hubspot_order(record: Record) -> tuple[Any, ...]:
+    return (truncated(record.modified, MILLISECOND), int(record.id))
+
+
+def salesforce_order(record: Record) -> tuple[Any, ...]:
+    return (truncated(record.modified, MILLISECOND), record.id)
+
+
+def dynamics_order(record: Record) -> tuple[Any, ...]:
+    return (truncated(record.modified, SECOND), record.id)
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     provider: str
@@ -70,10 +94,17 @@ class SandboxState:
         self.seed_count = seed_count
         self.clock = Clock(now)
         self.faults = Faults(PROVIDERS)
-        self.hubspot = RecordStore(self.clock, lambda n: str(1000 + n), "jobtitle")
-        self.salesforce = RecordStore(self.clock, lambda n: f"003SB{n:010d}AAA", "Title")
+        self.hubspot = RecordStore(
+            self.clock, lambda n: str(1000 + n), "jobtitle", order_key=hubspot_order
+        )
+        self.salesforce = RecordStore(
+            self.clock, lambda n: f"003SB{n:010d}AAA", "Title", order_key=salesforce_order
+        )
         self.dynamics = RecordStore(
-            self.clock, lambda n: str(uuid.uuid5(_DYNAMICS_NAMESPACE, str(n))), "jobtitle"
+            self.clock,
+            lambda n: str(uuid.uuid5(_DYNAMICS_NAMESPACE, str(n))),
+            "jobtitle",
+            order_key=dynamics_order,
         )
         # Tunables a test may change: tokens accepted exactly, the Salesforce default batch.
         self.tokens: dict[str, set[str]] = {name: {DEFAULT_TOKEN} for name in PROVIDERS}
@@ -87,8 +118,13 @@ class SandboxState:
         self._lock = threading.Lock()
         self.reset()
 
-    def reset(self) -> None:
-        """Reseed the CRMs and forget traffic, received messages, cursors and faults."""
+    def reset(self, seed_count: int | None = None) -> None:
+        """Reseed the CRMs (with ``seed_count`` contacts each from now on, when given) and forget
+        traffic, received messages, cursors and faults."""
+        if seed_count is not None:
+            if not isinstance(seed_count, int) or isinstance(seed_count, bool) or seed_count < 0:
+                raise ValueError("seed_count must be a whole number >= 0")
+            self.seed_count = seed_count
         people = list(demo_people(self.seed_count))
         for provider, fields in SEED_FIELDS.items():
             rows = [
@@ -103,7 +139,7 @@ class SandboxState:
             self._keys: dict[str, Counter[str]] = defaultdict(Counter)
             self._recent: deque[RecordedRequest] = deque(maxlen=1000)
             self._received: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            self._cursors: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+            self._cursors: OrderedDict[str, Sequence[dict[str, Any]]] = OrderedDict()
         self.faults.clear()
 
     def store(self, provider: str) -> RecordStore:
@@ -178,7 +214,7 @@ class SandboxState:
         with self._lock:
             return list(self._received.get(provider, []))
 
-    def save_cursor(self, rows: list[dict[str, Any]], keep: int = 100) -> str:
+    def save_cursor(self, rows: Sequence[dict[str, Any]], keep: int = 100) -> str:
         """Keep a query's result rows under a new locator (the newest ``keep`` survive)."""
         locator = "01g" + secrets.token_hex(8)[:15].upper()
         with self._lock:
@@ -187,7 +223,7 @@ class SandboxState:
                 self._cursors.popitem(last=False)
         return locator
 
-    def cursor(self, locator: str) -> list[dict[str, Any]] | None:
+    def cursor(self, locator: str) -> Sequence[dict[str, Any]] | None:
         with self._lock:
             return self._cursors.get(locator)
 

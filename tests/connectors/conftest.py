@@ -5,7 +5,6 @@ import pytest
 from connectors import breaker
 from connectors.connections import create_connection
 from connectors.providers import all_definitions
-from connectors.sandbox.server import start_sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -17,20 +16,6 @@ def closed_breakers():
     yield
     for code in codes:
         breaker.reset(code)
-
-
-@pytest.fixture(scope="session")
-def sandbox_server():
-    with start_sandbox() as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(sandbox_server):
-    """The sandbox providers on a real local port, reset (data, counters, faults) per test."""
-    sandbox_server.state.reset()
-    yield sandbox_server
-    sandbox_server.state.reset()
 
 
 @pytest.fixture

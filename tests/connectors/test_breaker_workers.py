@@ -15,6 +15,7 @@ from connectors.breaker import State
 from connectors.calls.execute import execute
 from connectors.connections import create_connection
 from connectors.models import CallStatus, ConnectorCall
+from tests.waiting import wait_until
 from tests.worker import celery_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,16 +28,6 @@ BREAKER_ENV = {
     "CONNECTOR_CALL_MAX_ATTEMPTS": "50",
     "CONNECTOR_CALL_BACKOFF_BASE_MS": "50",
 }
-
-
-def _wait(condition, timeout: float = 30.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {condition.__doc__ or condition}")
 
 
 def test_two_workers_share_one_breaker(tenant, sandbox, settings):
@@ -58,7 +49,7 @@ def test_two_workers_share_one_breaker(tenant, sandbox, settings):
             """the breaker to open"""
             return breaker.snapshot("slack").state is State.OPEN
 
-        _wait(opened)
+        wait_until(opened)
         until = breaker.snapshot("slack").open_until
         hits_when_opened = sandbox.state.request_count("slack")
         time.sleep(max(0.0, until - time.time() - 0.3))
@@ -72,7 +63,7 @@ def test_two_workers_share_one_breaker(tenant, sandbox, settings):
             statuses = set(ConnectorCall.objects.values_list("status", flat=True))
             return statuses == {CallStatus.SUCCEEDED}
 
-        _wait(all_succeeded, timeout=60)
+        wait_until(all_succeeded, timeout=60)
         assert breaker.snapshot("slack").state is State.CLOSED
         worker_logs = [first.log(), second.log()]
     assert all("connectors.run_call" in log for log in worker_logs)  # both workers took calls

@@ -11,14 +11,22 @@ a request without a token is a 401 with an empty body and ``WWW-Authenticate``."
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode
 
 from connectors.sandbox.faults import Fault, FaultKind
 from connectors.sandbox.http import Request, Response, Router
 from connectors.sandbox.providers.base import Provider, iso_seconds, require
-from connectors.sandbox.providers.filters import Dialect, FilterError, plain_literal, sort_key
-from connectors.sandbox.records import Record
+from connectors.sandbox.providers.filters import (
+    Condition,
+    Dialect,
+    FilterError,
+    plain_literal,
+    sort_key,
+    time_span,
+)
+from connectors.sandbox.records import Record, RecordStore
 from connectors.sandbox.state import SandboxState
 
 API = "/api/data/{version:v9\\.\\d}"
@@ -27,6 +35,7 @@ MAX_PAGE_SIZE = 5000
 WRITABLE = ("firstname", "lastname", "emailaddress1", "telephone1", "jobtitle", "statecode")
 COLUMNS = ("contactid", "fullname", *WRITABLE, "createdon", "modifiedon", "versionnumber")
 BAD_PROPERTY = "0x80060888"
+GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 SAFE = "$,'()"  # left as they are in a nextLink, as Dataverse writes them
 JSON_TYPE = {"Content-Type": "application/json; odata.metadata=minimal", "OData-Version": "4.0"}
 
@@ -43,6 +52,8 @@ def column(name: str) -> str:
 def _literal(token: str) -> Any:
     if token.startswith("'"):
         return token[1:-1].replace("''", "'")
+    if GUID.fullmatch(token):  # Edm.Guid literals go unquoted: contactid eq 5b9f4c8e-...
+        return token.lower()
     try:
         return plain_literal(token)
     except ValueError:
@@ -105,26 +116,26 @@ class Dynamics(Provider):
             order = [_order(part) for part in params.get("$orderby", "").split(",") if part]
         except FilterError as exc:
             return self.error(400, str(exc), exc.code)
-        rows = [(r, values(r)) for r in state.dynamics.all()]
-        rows = [pair for pair in rows if all(c.holds(pair[1].get(c.field)) for c in conditions)]
-        rows.sort(key=lambda pair: pair[1]["contactid"])
-        for name, descending in reversed(order):
-            rows.sort(key=lambda pair, n=name: sort_key(pair[1].get(n)), reverse=descending)
         top = params.get("$top", "")
         require(not top or top.isdigit(), self, 400, "Invalid $top value.", BAD_PROPERTY)
-        rows = rows[: int(top)] if top else rows
         offset = _offset(params.get("$skiptoken"))
         require(offset is not None, self, 400, "Invalid $skiptoken.", BAD_PROPERTY)
         size, asked = _page_size(request.header("prefer"))
+        found = _query(
+            state.dynamics,
+            conditions,
+            order,
+            Window(offset, size, int(top) if top else None, params.get("$count") == "true"),
+        )
         base = f"{request.base_url}/api/data/{version}"
         body: dict[str, Any] = {
             "@odata.context": f"{base}/$metadata#contacts"
             + (f"({','.join(select)})" if select else "")
         }
-        if params.get("$count") == "true":
-            body["@odata.count"] = min(len(rows), MAX_PAGE_SIZE)
-        body["value"] = [render(record, select) for record, _ in rows[offset : offset + size]]
-        if offset + size < len(rows):
+        if found.count is not None:
+            body["@odata.count"] = min(found.count, MAX_PAGE_SIZE)
+        body["value"] = [render(record, select) for record in found.page]
+        if found.more:
             kept = {k: v for k, v in params.items() if k != "$skiptoken"}
             token = f'<cookie pagenumber="{offset // size + 2}" offset="{offset + size}" />'
             body["@odata.nextLink"] = (
@@ -207,6 +218,71 @@ def render(record: Record, select: list[str] | None = None) -> dict[str, Any]:
     data = values(record)
     chosen = dict.fromkeys([*(select or COLUMNS), "contactid"])
     return {"@odata.etag": f'W/"{data["versionnumber"]}"', **{c: data[c] for c in chosen}}
+
+
+@dataclass(frozen=True)
+class Window:
+    offset: int  # from the $skiptoken
+    size: int  # the page size
+    top: int | None  # $top: only the first this many rows exist for the query
+    count: bool  # $count=true
+
+    @property
+    def end(self) -> int:
+        """Where the page ends: after ``size`` rows, or at ``top``."""
+        stop = self.offset + self.size
+        return stop if self.top is None else min(stop, self.top)
+
+    def more(self, rows_after_end: bool) -> bool:
+        """A nextLink when rows follow the page and ``top`` did not end it."""
+        return rows_after_end and (self.top is None or self.offset + self.size < self.top)
+
+
+@dataclass(frozen=True)
+class Found:
+    page: list[Record]
+    count: int | None  # the rows in all (within $top), when $count asked for it
+    more: bool  # rows follow the page: a nextLink
+
+
+# $orderby values that are the store's own order (modifiedon to the second, then contactid).
+STORE_ORDERS = ([("modifiedon", False)], [("modifiedon", False), ("contactid", False)])
+
+
+def _query(store: RecordStore, conditions: list[Condition], order, window: Window) -> Found:
+    """One page of the rows ``conditions`` match in ``order``. A poll's query (filtered on
+    modifiedon, ordered by it) is a range of the store's order; anything else sorts it all."""
+    if order not in STORE_ORDERS:
+        return _sorted(store.all(), conditions, order, window)
+    found = time_span(conditions, {"modifiedon"})
+    selection = store.select(
+        lower=found.lower,
+        upper=found.upper,
+        where=None if found.exact else (lambda record: _matches(record, conditions)),
+        offset=window.offset,
+        limit=max(0, window.end - window.offset),
+        count=window.count,
+    )
+    count = None
+    if window.count and selection.total is not None:
+        count = selection.total if window.top is None else min(selection.total, window.top)
+    return Found(selection.records, count, window.more(selection.more))
+
+
+def _sorted(records: list[Record], conditions: list[Condition], order, window: Window) -> Found:
+    rows = [(r, values(r)) for r in records]
+    rows = [pair for pair in rows if all(c.holds(pair[1].get(c.field)) for c in conditions)]
+    rows.sort(key=lambda pair: pair[1]["contactid"])
+    for name, descending in reversed(order):
+        rows.sort(key=lambda pair, n=name: sort_key(pair[1].get(n)), reverse=descending)
+    rows = rows[: window.top] if window.top is not None else rows
+    page = [record for record, _ in rows[window.offset : window.end]]
+    return Found(page, len(rows) if window.count else None, window.more(window.end < len(rows)))
+
+
+def _matches(record: Record, conditions: list[Condition]) -> bool:
+    data = values(record)
+    return all(c.holds(data.get(c.field)) for c in conditions)
 
 
 def _order(part: str) -> tuple[str, bool]:

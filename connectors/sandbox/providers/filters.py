@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from connectors.sandbox.providers.base import parse_time
+from connectors.sandbox.records import Bound
 
 DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)")
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -91,3 +92,44 @@ def sort_key(value: Any) -> tuple[bool, Any]:
     if isinstance(value, str) and DATETIME.fullmatch(value):
         value = parse_time(value)
     return value is not None, value if value is not None else ""
+
+
+@dataclass(frozen=True)
+class Span:
+    """The range of a store's order (its modified time) that a query's comparisons pin."""
+
+    lower: Bound | None = None
+    upper: Bound | None = None
+    exact: bool = True  # the bounds say all the query asks: no record needs checking one by one
+
+
+_LOWER = {"gt": False, "ge": True}  # op -> whether the bound is inclusive
+_UPPER = {"lt": False, "le": True}
+
+
+def span(comparisons: Iterable[tuple[str, Any]]) -> Span:
+    """Bounds from ``(op, value)`` comparisons on the modified time (op a COMPARE name): the
+    first lower and the first upper one; any other makes the span inexact, to be re-checked."""
+    lower = upper = None
+    exact = True
+    for op, value in comparisons:
+        if op == "eq" and lower is None and upper is None:
+            lower = upper = Bound(value)
+        elif op in _LOWER and lower is None:
+            lower = Bound(value, _LOWER[op])
+        elif op in _UPPER and upper is None:
+            upper = Bound(value, _UPPER[op])
+        else:
+            exact = False
+    return Span(lower, upper, exact)
+
+
+def time_span(conditions: list[Condition], time_fields: set[str]) -> Span:
+    """The span of the conditions on ``time_fields``; exact only when there are no others."""
+    on_time = [
+        (c.op, c.value)
+        for c in conditions
+        if c.field in time_fields and isinstance(c.value, datetime)
+    ]
+    found = span(on_time)
+    return Span(found.lower, found.upper, found.exact and len(on_time) == len(conditions))

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from connectors.sandbox.faults import Fault, FaultKind
 from connectors.sandbox.http import Request, Response, Router
 from connectors.sandbox.providers.base import Provider, Refusal, iso_millis, parse_time, require
+from connectors.sandbox.providers.filters import Span, span
 from connectors.sandbox.records import Record
 from connectors.sandbox.state import SandboxState
 
@@ -43,6 +44,8 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "LT": operator.lt,
     "LTE": operator.le,
 }
+KNOWN_OPERATORS = {*OPERATORS, "HAS_PROPERTY", "NOT_HAS_PROPERTY", "IN", "NOT_IN", "CONTAINS_TOKEN"}
+RANGE_OPERATORS = {"EQ": "eq", "GT": "gt", "GTE": "ge", "LT": "lt", "LTE": "le"}  # filters' names
 
 
 class HubSpot(Provider):
@@ -130,18 +133,34 @@ class HubSpot(Provider):
         require(after + limit <= SEARCH_MAX_RESULTS, self, 400, TOO_DEEP)
         groups = query.get("filterGroups") or []
         require(isinstance(groups, list), self, 400, "filterGroups must be a list")
-        matches = [r for r in state.hubspot.all() if self._matches(_properties(r), groups)]
-        matches.sort(**self._sort_key(query.get("sorts") or []))
-        page = matches[after : after + limit]
+        total, page = self._find_page(state, groups, query.get("sorts") or [], after, limit)
         body: dict[str, Any] = {
-            "total": len(matches),
+            "total": total,
             "results": [render(r, query.get("properties") or None) for r in page],
         }
-        if after + limit < len(matches):
+        if after + limit < total:
             body["paging"] = {
                 "next": {"after": str(after + limit), "link": f"?after={after + limit}"}
             }
         return Response.json(body)
+
+    def _find_page(self, state, groups, sorts, after: int, limit: int) -> tuple[int, list[Record]]:
+        """(total, the page). A poll's search (by lastmodifieddate, ascending) is a range of the
+        store's order; any other search filters and sorts every record."""
+        found = _modified_span(groups, sorts)
+        if found is None:
+            matches = [r for r in state.hubspot.all() if self._matches(_properties(r), groups)]
+            matches.sort(**self._sort_key(sorts))
+            return len(matches), matches[after : after + limit]
+        selection = state.hubspot.select(
+            lower=found.lower,
+            upper=found.upper,
+            where=None if found.exact else (lambda r: self._matches(_properties(r), groups)),
+            offset=after,
+            limit=limit,
+            count=True,
+        )
+        return selection.total or 0, selection.records
 
     def _matches(self, properties: dict[str, Any], groups: list[dict[str, Any]]) -> bool:
         # Groups are ORed, the filters inside one group ANDed; no groups match everything.
@@ -247,6 +266,34 @@ class HubSpot(Provider):
         record = self._lookup(state, value, id_property)
         require(record, self, 404, "resource not found")
         return record
+
+
+def _modified_span(groups: list[Any], sorts: list[Any]) -> Span | None:
+    """The range of lastmodifieddate a search asks for when it sorts by it ascending and has at
+    most one filter group whose operators are all known (else None: the full path answers)."""
+    first = sorts[0] if sorts else None
+    ascending = first == "lastmodifieddate" or (
+        isinstance(first, dict)
+        and first.get("propertyName") == "lastmodifieddate"
+        and first.get("direction") != "DESCENDING"
+    )
+    if not ascending or len(groups) > 1 or not all(isinstance(g, dict) for g in groups):
+        return None
+    rules = groups[0].get("filters", []) if groups else []
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        return None
+    on_time = []
+    for rule in rules:
+        op = rule.get("operator", "EQ")
+        if op not in KNOWN_OPERATORS:
+            return None
+        if rule.get("propertyName") == "lastmodifieddate" and op in RANGE_OPERATORS:
+            try:
+                on_time.append((RANGE_OPERATORS[op], parse_time(rule.get("value"))))
+            except (ValueError, TypeError, OverflowError, OSError):
+                return None
+    found = span(on_time)
+    return Span(found.lower, found.upper, found.exact and len(on_time) == len(rules))
 
 
 def render(record: Record, properties: list[str] | None = None) -> dict[str, Any]:

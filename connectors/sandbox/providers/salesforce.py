@@ -12,14 +12,15 @@ Using an External ID")."""
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, overload
 
 from connectors.sandbox.faults import Fault, FaultKind
 from connectors.sandbox.http import Request, Response, Router
 from connectors.sandbox.providers.base import Provider, iso_millis, require
-from connectors.sandbox.providers.filters import sort_key
+from connectors.sandbox.providers.filters import sort_key, time_span
 from connectors.sandbox.providers.soql import Query, SoqlError, parse_soql
-from connectors.sandbox.records import Record
+from connectors.sandbox.records import Record, RecordStore
 from connectors.sandbox.state import SandboxState
 
 API = "/services/data/{version:v\\d+\\.\\d}"
@@ -38,6 +39,11 @@ FIELDS = (
     "IsDeleted",
 )
 DATETIME_FIELDS = {"CreatedDate", "LastModifiedDate", "SystemModstamp"}
+MODIFIED_FIELDS = {"LastModifiedDate", "SystemModstamp"}  # both are the record's modified time
+# ORDER BY clauses that are the store's own order (modified time, then Id; Id breaks ties anyway).
+STORE_ORDERS = [
+    [(field, False), *tail] for field in sorted(MODIFIED_FIELDS) for tail in ([], [("Id", False)])
+]
 READ_ONLY = {"Id", "Name", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted"}
 _CANONICAL = {name.lower(): name for name in FIELDS}
 
@@ -105,7 +111,7 @@ class Salesforce(Provider):
             f"sObject type '{parsed.sobject}' is not supported.",
             "INVALID_TYPE",
         )
-        rows = [render(r, version, parsed.fields) for r in _run(parsed, state.salesforce.all())]
+        rows = Rows(_run(parsed, state.salesforce), version, parsed.fields)
         return self._page(request, state, version, rows, None, 0)
 
     def more(self, request, state, version: str, locator: str, offset: str) -> Response:
@@ -130,7 +136,7 @@ class Salesforce(Provider):
         return Response.json(render(record, version))
 
     def get_by_external_id(self, request, state, version: str, field: str, value: str):
-        matches = state.salesforce.find(self._external_id(field), value)
+        matches = _matching(state, self._external_id(field), value)
         require(matches, self, 404, "The requested resource does not exist")
         return Response.json(render(matches[0], version))
 
@@ -149,7 +155,9 @@ class Salesforce(Provider):
     def upsert(self, request, state, version: str, field: str, value: str) -> Response:
         external_id = self._external_id(field)
         fields = self._writable(request)
-        matches = state.salesforce.find(external_id, value)
+        matches = _matching(state, external_id, value)
+        # Upserting on Id only updates: there is no record to create under an Id not issued.
+        require(matches or external_id != "Id", self, 404, "The requested resource does not exist")
         if len(matches) > 1:
             urls = [f"/services/data/{version}/sobjects/Contact/{r.id}" for r in matches]
             return Response.json(urls, 300)
@@ -231,10 +239,46 @@ def render(record: Record, version: str, fields: list[str] | None = None) -> dic
     return {"attributes": {"type": "Contact", "url": url}, **{f: data.get(f) for f in chosen}}
 
 
-def _run(query: Query, records: list[Record]) -> list[Record]:
-    rows = [(record, values(record)) for record in records]
+class Rows(Sequence[dict[str, Any]]):
+    """A query's result, fixed when it ran (copies of the records), rendered a batch at a time:
+    a locator over 50,000 rows holds records, not 50,000 rendered dicts."""
+
+    def __init__(self, records: list[Record], version: str, fields: list[str]) -> None:
+        self._records, self._version, self._fields = records, version, fields
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [render(r, self._version, self._fields) for r in self._records[index]]
+        return render(self._records[index], self._version, self._fields)
+
+
+def _run(query: Query, store: RecordStore) -> list[Record]:
+    if query.order in STORE_ORDERS:  # a poll: a range of the store's order, no sort
+        found = time_span(query.conditions, MODIFIED_FIELDS)
+        where = None if found.exact else (lambda record: query.matches(values(record)))
+        return store.select(
+            lower=found.lower, upper=found.upper, where=where, limit=query.limit
+        ).records
+    rows = [(record, values(record)) for record in store.all()]
     rows = [(record, data) for record, data in rows if query.matches(data)]
     rows.sort(key=lambda pair: pair[1]["Id"])
     for field, descending in reversed(query.order):
         rows.sort(key=lambda pair, f=field: sort_key(pair[1].get(f)), reverse=descending)
     return [record for record, _ in rows[: query.limit]]
+
+
+def _matching(state: SandboxState, field: str, value: str) -> list[Record]:
+    """Records whose ``field`` is ``value``; ``Id`` is the record's own id, not a field."""
+    if field == "Id":
+        record = state.salesforce.get(value)
+        return [record] if record else []
+    return state.salesforce.find(field, value)

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from connectors.demo import ensure_demo_connections
+from crm_sync.demo import enable_demo_polling
 from tenants import selectors, services
 
 DEMO_TENANT_SLUG = "demo"
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if not api_key or selectors.active_api_key(raw_key=api_key) is None:
             api_key = services.issue_api_key(tenant=tenant, name="demo").raw_key
         connections = ensure_demo_connections(tenant=tenant, sandbox_url=settings.SANDBOX_URL)
+        enable_demo_polling(connections=connections)
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text(json.dumps({"admin_password": password, "api_key": api_key}))
         store.chmod(0o600)

@@ -1,0 +1,191 @@
+"""The CRM API: clients, sync runs, sync settings and "sync now" per connection, conflicts,
+and seed 004's sync-status endpoints."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connectors.models import Connection
+from core.api.seed import SeedResponseMixin
+from crm_sync import selectors
+from crm_sync.api.serializers import (
+    ClientSerializer,
+    ClientWriteSerializer,
+    ConflictSerializer,
+    ResolveConflictSerializer,
+    SyncRunSerializer,
+    SyncSettingsSerializer,
+    SyncStatusSummarySerializer,
+    UpdateSyncStatusSerializer,
+)
+from crm_sync.models import Client, Conflict, SyncRun, SyncStatus
+from crm_sync.services import clients, conflicts, polling, profiles
+from tenants.scoping import TenantScopedMixin, request_tenant
+
+CLIENT_FILTERS = [
+    OpenApiParameter("sync_status", str, enum=SyncStatus.values),
+    OpenApiParameter("provider", str, description="linked to this provider (hubspot, ...)"),
+    OpenApiParameter("search", str, description="in name, email and company"),
+]
+
+
+class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
+    """Clients of the local CRM. A change made here is pushed to the linked CRMs."""
+
+    queryset = Client.objects.all()
+    serializer_class = ClientSerializer
+    http_method_names = ["get", "post", "patch", "delete"]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.clients_for(
+            tenant=self.tenant,
+            sync_status=params.get("sync_status", ""),
+            provider=params.get("provider", ""),
+            search=params.get("search", ""),
+        )
+
+    @extend_schema(parameters=CLIENT_FILTERS)
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=ClientWriteSerializer, responses={201: ClientSerializer})
+    def create(self, request: Request) -> Response:
+        values = self._valid(request, instance=None)
+        client = clients.create_client(tenant=self.tenant, values=values)
+        return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClientWriteSerializer, responses=ClientSerializer)
+    def partial_update(self, request: Request, pk=None) -> Response:
+        client = self.get_object()
+        values = self._valid(request, instance=client)
+        client = clients.update_client(client=client, changes=values)
+        return Response(ClientSerializer(client).data)
+
+    def destroy(self, request: Request, pk=None) -> Response:
+        clients.delete_client(client=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _valid(self, request: Request, *, instance: Client | None) -> dict:
+        serializer = ClientWriteSerializer(
+            instance,
+            data=request.data,
+            partial=instance is not None,
+            context={"tenant": self.tenant},
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = SyncRun.objects.all()
+    serializer_class = SyncRunSerializer
+
+    def get_queryset(self):
+        params = self.request.query_params
+        return selectors.runs_for(
+            tenant=self.tenant,
+            connection_id=params.get("connection", ""),
+            status=params.get("status", ""),
+            trigger=params.get("trigger", ""),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("connection", str),
+            OpenApiParameter("status", str),
+            OpenApiParameter("trigger", str),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+
+class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
+    """Conflicts held for review (``manual_review``); resolve keeps one side."""
+
+    queryset = Conflict.objects.select_related("reference")
+    serializer_class = ConflictSerializer
+
+    @extend_schema(request=ResolveConflictSerializer, responses=ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk=None) -> Response:
+        serializer = ResolveConflictSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            conflict = conflicts.resolve(
+                conflict=self.get_object(), keep=serializer.validated_data["keep"]
+            )
+        except conflicts.ConflictClosed as exc:
+            raise ValidationError({"keep": str(exc)}) from exc
+        return Response(ConflictSerializer(conflict).data)
+
+
+def _crm_connection(request: Request, pk) -> Connection:
+    connection = get_object_or_404(Connection, pk=pk, tenant=request_tenant(request))
+    if not profiles.syncs(connection):
+        raise NotFound(f"{connection.connector} connections don't sync contacts")
+    return connection
+
+
+class SyncNowView(APIView):
+    @extend_schema(request=None, responses={202: SyncRunSerializer})
+    def post(self, request: Request, pk) -> Response:
+        """Poll now: a queued manual run, polled by a worker."""
+        run = polling.poll_connection_now(connection=_crm_connection(request, pk))
+        return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SyncSettingsView(APIView):
+    @extend_schema(responses=SyncSettingsSerializer)
+    def get(self, request: Request, pk) -> Response:
+        profile = profiles.profile_for(_crm_connection(request, pk))
+        return Response(SyncSettingsSerializer(profile).data)
+
+    @extend_schema(request=SyncSettingsSerializer, responses=SyncSettingsSerializer)
+    def patch(self, request: Request, pk) -> Response:
+        connection = _crm_connection(request, pk)
+        serializer = SyncSettingsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            profile = profiles.update_settings(
+                connection=connection, changes=dict(serializer.validated_data)
+            )
+        except profiles.InvalidSyncSettings as exc:
+            raise ValidationError({exc.field: str(exc)}) from exc
+        return Response(SyncSettingsSerializer(profile).data)
+
+
+class SyncStatusView(SeedResponseMixin, APIView):
+    """Seed 004: ``GET /api/crm/sync-status``."""
+
+    @extend_schema(responses=SyncStatusSummarySerializer)
+    def get(self, request: Request) -> Response:
+        return Response(selectors.sync_status_summary(tenant=request_tenant(request)))
+
+
+class UpdateSyncStatusView(SeedResponseMixin, APIView):
+    """Seed 004: ``POST /api/crm/update-sync-status``."""
+
+    @extend_schema(
+        request=UpdateSyncStatusSerializer,
+        responses=inline_serializer(
+            "UpdateSyncStatusResponse", {"success": serializers.BooleanField()}
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = UpdateSyncStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        client = Client.objects.filter(pk=data["clientId"], tenant=request_tenant(request)).first()
+        if client is None:
+            raise NotFound("client not found")
+        clients.change_sync_status(client=client, status=data["status"])
+        return Response({"success": True})
