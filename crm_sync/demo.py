@@ -9,13 +9,10 @@ DEMO_POLL_SECONDS = 60
 
 
 def enable_demo_polling(*, connections: list[Connection]) -> int:
-    """Turn polling on for CRM connections that never polled (ops' later choices stand)."""
+    """Turn polling on for new demo CRM connections (so ops' later choices stand)."""
     enabled = 0
     for connection in connections:
         if not profiles.syncs(connection):
-            continue
-        profile = profiles.profile_for(connection)
-        if profile.polling_enabled or profile.cursor or profile.last_polled_at:
             continue
         changes = {"polling_enabled": True, "poll_interval_seconds": DEMO_POLL_SECONDS}
         profiles.update_settings(connection=connection, changes=changes)

@@ -52,7 +52,7 @@ def create_client(
 ) -> Client:
     """A new client. Made locally it NEEDS_UPDATE: the push sends it to the tenant's CRMs."""
     client = Client.objects.create(tenant=tenant, sync_status=status, **normalise(values))
-    publish(tenant, "client.created", client_payload(client), f"client.created:{client.id}")
+    publish_created(client, tenant=tenant)
     if status == SyncStatus.NEEDS_UPDATE:
         schedule_push(client)
     return client
@@ -70,6 +70,10 @@ def update_client(*, client: Client, changes: dict[str, Any]) -> Client:
     set_sync_status(client=client, status=SyncStatus.NEEDS_UPDATE)
     schedule_push(client)
     return client
+
+
+def publish_created(client: Client, *, tenant: Tenant) -> None:
+    publish(tenant, "client.created", client_payload(client), f"client.created:{client.id}")
 
 
 def record_changes(client: Client, values: dict[str, Any]) -> list[str]:

@@ -36,8 +36,9 @@ class Command(BaseCommand):
         api_key = saved.get("api_key")
         if not api_key or selectors.active_api_key(raw_key=api_key) is None:
             api_key = services.issue_api_key(tenant=tenant, name="demo").raw_key
+        existing = set(tenant.connections.values_list("id", flat=True))
         connections = ensure_demo_connections(tenant=tenant, sandbox_url=settings.SANDBOX_URL)
-        enable_demo_polling(connections=connections)
+        enable_demo_polling(connections=[c for c in connections if c.id not in existing])
         store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text(json.dumps({"admin_password": password, "api_key": api_key}))
         store.chmod(0o600)
