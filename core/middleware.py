@@ -1,4 +1,5 @@
-"""Binds a request id into the structured-log context of every request."""
+"""Request-wide middleware: a request id in the structured-log context of every request, and
+a 400 for URLs carrying a NUL character."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from collections.abc import Callable
 
 import structlog
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -24,3 +25,22 @@ class RequestContextMiddleware:
         response = self.get_response(request)
         response["X-Request-Id"] = request_id
         return response
+
+
+class RefuseNulInUrlMiddleware:
+    """``%00`` in a path or query reaches filters and lookups as a NUL, which PostgreSQL can't
+    compare or store: every view (API, admin, webhooks) answers 400 for it up front."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return JsonResponse(
+                {"detail": "the URL contains a NUL character (%00)", "code": "parse_error"},
+                status=400,
+            )
+        return self.get_response(request)

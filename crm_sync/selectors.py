@@ -43,7 +43,7 @@ def clients_for(
 
 
 def runs_for(
-    *, tenant: Tenant, connection_id: str = "", status: str = "", trigger: str = ""
+    *, tenant: Tenant, connection_id: Any = None, status: str = "", trigger: str = ""
 ) -> QuerySet[SyncRun]:
     found = SyncRun.objects.filter(tenant=tenant).select_related("connection")
     if connection_id:

@@ -9,9 +9,11 @@ from crm_sync.models import (
     Conflict,
     ConflictRule,
     ExternalReference,
+    RunStatus,
     SyncProfile,
     SyncRun,
     SyncStatus,
+    SyncTrigger,
 )
 from crm_sync.services.conflicts import KEEP_CHOICES
 
@@ -75,6 +77,18 @@ class ClientWriteSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError("no field to change")
         return attrs
+
+
+class ClientFilterSerializer(serializers.Serializer):
+    sync_status = serializers.ChoiceField(choices=SyncStatus.values, required=False)
+    provider = serializers.CharField(max_length=40, required=False)
+    search = serializers.CharField(max_length=200, required=False)
+
+
+class RunFilterSerializer(serializers.Serializer):
+    connection = serializers.UUIDField(required=False)
+    status = serializers.ChoiceField(choices=RunStatus.values, required=False)
+    trigger = serializers.ChoiceField(choices=SyncTrigger.values, required=False)
 
 
 class SyncStatusSummarySerializer(serializers.Serializer):

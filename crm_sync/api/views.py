@@ -16,10 +16,12 @@ from connectors.models import Connection
 from core.api.seed import SeedResponseMixin
 from crm_sync import selectors
 from crm_sync.api.serializers import (
+    ClientFilterSerializer,
     ClientSerializer,
     ClientWriteSerializer,
     ConflictSerializer,
     ResolveConflictSerializer,
+    RunFilterSerializer,
     SyncRunSerializer,
     SyncSettingsSerializer,
     SyncStatusSummarySerializer,
@@ -36,6 +38,13 @@ CLIENT_FILTERS = [
 ]
 
 
+def _filters(serializer_class, request: Request) -> dict:
+    """The list's query filters, validated: a bad one is a 400 naming it."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     """Clients of the local CRM. A change made here is pushed to the linked CRMs."""
 
@@ -44,12 +53,8 @@ class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete"]
 
     def get_queryset(self):
-        params = self.request.query_params
         return selectors.clients_for(
-            tenant=self.tenant,
-            sync_status=params.get("sync_status", ""),
-            provider=params.get("provider", ""),
-            search=params.get("search", ""),
+            tenant=self.tenant, **_filters(ClientFilterSerializer, self.request)
         )
 
     @extend_schema(parameters=CLIENT_FILTERS)
@@ -89,13 +94,10 @@ class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SyncRunSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.runs_for(
-            tenant=self.tenant,
-            connection_id=params.get("connection", ""),
-            status=params.get("status", ""),
-            trigger=params.get("trigger", ""),
-        )
+        found = _filters(RunFilterSerializer, self.request)
+        if "connection" in found:
+            found["connection_id"] = found.pop("connection")
+        return selectors.runs_for(tenant=self.tenant, **found)
 
     @extend_schema(
         parameters=[

@@ -36,3 +36,12 @@ def test_a_nul_anywhere_in_a_body_is_a_400_that_writes_nothing(api_client, url, 
     assert "NUL" in answer.get("detail", answer.get("error", ""))  # v1's shape or the seeds'
     for model in (Event, IntegrationEvent, Client, Connection):
         assert not model.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/clients?search=%00", "/api/v1/events?x%00=1", "/admin/crm_sync/client/?q=%00"],
+)
+def test_a_nul_in_a_url_is_a_400(api_client, url):
+    response = api_client.get(url)
+    assert response.status_code == 400 and "NUL" in response.json()["detail"]
