@@ -189,6 +189,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ClientSyncStatusEnum": "crm_sync.models.SyncStatus",
+        "SyncRunStatusEnum": "crm_sync.models.RunStatus",
+        "ConflictStatusEnum": "crm_sync.models.ConflictStatus",
+        "DeliveryStatusEnum": "webhooks.outbound.models.DeliveryStatus",
+        "ActiveStatusEnum": "connectors.models.ConnectionStatus",
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------------
