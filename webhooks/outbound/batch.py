@@ -1,6 +1,9 @@
-"""Delivering a batch of deliveries (what one task message carries): claimed together, sent
-one by one on a keep-alive session, successes recorded together. Anything but a success
-takes the one-at-a-time path of ``delivery.record``, with its retries and dead letters."""
+"""Delivering deliveries in batches: claimed together, sent one by one on a keep-alive
+session, successes recorded together. Anything but a success takes the one-at-a-time path
+of ``delivery.record``, with its retries and dead letters.
+
+``deliver_due`` is what a wake-up runs: it claims whatever is due, batch after batch, until
+nothing is left; ``deliver_many`` takes the ids a sweeper message names."""
 
 from __future__ import annotations
 
@@ -12,13 +15,15 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from webhooks.outbound import health, metrics
+from webhooks.outbound import dispatch, health, metrics
 from webhooks.outbound.delivery import (
     Response,
     attempt_row,
+    claim_due,
     claim_many,
     prepare,
     record,
+    release,
     send,
 )
 from webhooks.outbound.message import OutboundRequest
@@ -28,12 +33,47 @@ from webhooks.outbound.retry import Outcome, classify
 Sent = tuple[Delivery, OutboundRequest, Response]
 
 
+# Claimed per round trip: large enough to spread the claim and the recording of outcomes
+# over many deliveries, small enough that one slow receiver holds few others back.
+DRAIN_BATCH = 25
+# Sending a batch for longer than this (a slow or hanging receiver in it) hands the unsent
+# rest back, so one receiver's timeouts delay few deliveries of others.
+BATCH_BUDGET_SECONDS = 2.0
+# A drainer hands over to a fresh task message after this many batches, so one task never
+# keeps a worker thread from other queued work for long.
+DRAIN_MAX_BATCHES = 40
+
+
+def deliver_due(*, batch_size: int = DRAIN_BATCH, max_batches: int = DRAIN_MAX_BATCHES) -> int:
+    """Claim and deliver due deliveries until none is left; return how many were claimed."""
+    total = 0
+    for _ in range(max_batches):
+        dispatch.before_claim()
+        claimed = claim_due(limit=batch_size)
+        if len(claimed) == batch_size:
+            dispatch.wake()  # probably more waiting: another worker thread joins in
+        _deliver_claimed(claimed)
+        total += len(claimed)
+        if len(claimed) < batch_size:
+            return total
+    dispatch.wake()  # not drained yet: carry on in a fresh task
+    return total
+
+
 def deliver_many(*, delivery_ids) -> int:
     """Deliver the due ones among ``delivery_ids``; return how many were claimed."""
     claimed = claim_many(delivery_ids=delivery_ids)
-    renewed_at = time.monotonic()
+    _deliver_claimed(claimed)
+    return len(claimed)
+
+
+def _deliver_claimed(claimed: list[Delivery]) -> None:
+    started = renewed_at = time.monotonic()
     sent: list[Sent] = []
     for index, delivery in enumerate(claimed):
+        if time.monotonic() - started > BATCH_BUDGET_SECONDS:
+            _hand_back(claimed[index:])
+            break
         renewed_at = _keep_lease(claimed[index:], renewed_at)
         request = prepare(delivery)
         if request is not None:
@@ -48,7 +88,13 @@ def deliver_many(*, delivery_ids) -> int:
             record(*item)
     if successes:
         record_successes(successes)
-    return len(claimed)
+
+
+def _hand_back(unsent: list[Delivery]) -> None:
+    """A slow receiver has held this batch up: the rest goes to other worker threads rather
+    than wait behind it."""
+    release(unsent)
+    dispatch.wake()
 
 
 def _succeeded(response: Response) -> bool:
@@ -91,6 +137,9 @@ def record_successes(successes: list[Sent]) -> None:
                 enqueued_at=None,
                 updated_at=now,
             )
-        for subscription in {d.subscription_id: d.subscription for d, _, _ in successes}.values():
+        # In key order: concurrent batches share subscriptions, and rows locked in differing
+        # orders would deadlock.
+        subscriptions = {d.subscription_id: d.subscription for d, _, _ in successes}
+        for _pk, subscription in sorted(subscriptions.items()):
             health.record_success(subscription, now=now)
     metrics.DELIVERY_OUTCOMES.labels(outcome="succeeded").inc(len(successes))

@@ -12,7 +12,7 @@ import requests
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from core import http
@@ -71,16 +71,32 @@ def claimable(now) -> Q:
 
 
 def claim_many(*, delivery_ids) -> list[Delivery]:
-    """Take the due ones among ``delivery_ids`` with a lease: rows other workers hold are
-    skipped, not waited for; each subscription is loaded (and its secret decrypted) once."""
+    """Take the due ones among ``delivery_ids`` (what a sweeper message names) with a lease."""
+    return _claim(lambda now: claimable(now) & Q(pk__in=list(delivery_ids)), order_by="created_at")
+
+
+def claim_due(*, limit: int) -> list[Delivery]:
+    """Take up to ``limit`` of the deliveries waiting whose time has come, oldest first.
+    Those whose worker died (lease expired) are left to the sweeper."""
+    waiting = [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+    return _claim(
+        lambda now: Q(status__in=waiting, next_attempt_at__lte=now),
+        order_by="next_attempt_at",
+        limit=limit,
+    )
+
+
+def _claim(condition, *, order_by: str, limit: int | None = None) -> list[Delivery]:
+    """Lease the rows matching ``condition(now)``: rows other workers hold are skipped, not
+    waited for; each subscription is loaded (and its secret decrypted) once."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.OUTBOUND_LEASE_SECONDS)
     with transaction.atomic():
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event")
-            .filter(claimable(now), pk__in=list(delivery_ids))
-            .order_by("created_at")
+            .filter(condition(now))
+            .order_by(order_by)[:limit]
         )
         if not rows:
             return []
@@ -92,6 +108,20 @@ def claim_many(*, delivery_ids) -> list[Delivery]:
         row.status, row.lease_expires_at = DeliveryStatus.IN_FLIGHT, lease
         row.subscription = subscriptions[row.subscription_id]
     return rows
+
+
+def release(deliveries: list[Delivery]) -> None:
+    """Hand claimed, unsent deliveries back, due as they were, for any worker to claim."""
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], status=DeliveryStatus.IN_FLIGHT
+    ).update(
+        status=Case(
+            When(attempts=0, then=Value(DeliveryStatus.PENDING)),
+            default=Value(DeliveryStatus.FAILED),
+        ),
+        lease_expires_at=None,
+        updated_at=timezone.now(),
+    )
 
 
 def _session() -> requests.Session:

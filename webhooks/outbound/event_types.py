@@ -49,6 +49,14 @@ def matches(patterns: list[str], event_type: str) -> bool:
     return False
 
 
+def matching_patterns(event_type: str) -> list[str]:
+    """Every pattern ``matches`` accepts for ``event_type``: ``*``, the type itself and a
+    ``prefix.*`` per dot in it. With these the database can match subscriptions itself (any
+    of them in the subscription's list) instead of sending each one's patterns to Python."""
+    prefixes = [event_type[: i + 1] + "*" for i, char in enumerate(event_type) if char == "."]
+    return [WILDCARD, event_type, *prefixes]
+
+
 TEST = "webhook.test"
 DELIVERY_DEAD = "delivery.dead"
 

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tenants.models import Tenant
+from webhooks.outbound import dispatch
 from webhooks.outbound.models import Delivery, DeliveryStatus, Subscription
-from webhooks.outbound.publishing import enqueue_new
 
 
 def replay_delivery(*, delivery: Delivery) -> Delivery:
@@ -63,5 +63,6 @@ def replay_deliveries(deliveries: QuerySet[Delivery]) -> int:
         dead_at=None,
         updated_at=now,
     )
-    transaction.on_commit(lambda: enqueue_new(ids))
+    if ids:
+        transaction.on_commit(dispatch.wake)  # they are due now: a drainer claims them
     return len(ids)

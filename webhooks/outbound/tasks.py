@@ -9,6 +9,11 @@ from celery import shared_task
 from webhooks.outbound import batch, dispatch
 
 
+@shared_task(name="webhooks.deliver_due", ignore_result=True)
+def deliver_due() -> int:
+    return batch.deliver_due()
+
+
 @shared_task(name="webhooks.deliver_batch", ignore_result=True)
 def deliver_batch(delivery_ids: list[str]) -> None:
     batch.deliver_many(delivery_ids=delivery_ids)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import redis
-from django.conf import settings
 
 from tests.factories import make_subscription
 from tests.receiver import Reply
@@ -18,14 +16,6 @@ from webhooks.outbound.publishing import publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EVENTS = 8
-
-
-@pytest.fixture
-def broker():
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
 
 
 def _publish_many(tenant) -> list:
