@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from crm_sync.models import SYNCED_FIELDS, Client, SyncStatus
 from tenants.models import Tenant
-from webhooks.outbound.publishing import publish
+from webhooks.outbound.publishing import publish, publish_many
 
 log = structlog.get_logger(__name__)
 EDITABLE = (*SYNCED_FIELDS, "extra")
@@ -73,7 +73,16 @@ def update_client(*, client: Client, changes: dict[str, Any]) -> Client:
 
 
 def publish_created(client: Client, *, tenant: Tenant) -> None:
-    publish(tenant, "client.created", client_payload(client), f"client.created:{client.id}")
+    publish(tenant, "client.created", client_payload(client), _created_key(client))
+
+
+def publish_created_many(created: list[Client], *, tenant: Tenant) -> None:
+    items = [(client_payload(client), _created_key(client)) for client in created]
+    publish_many(tenant, "client.created", items)
+
+
+def _created_key(client: Client) -> str:
+    return f"client.created:{client.id}"
 
 
 def record_changes(client: Client, values: dict[str, Any]) -> list[str]:

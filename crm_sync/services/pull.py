@@ -124,9 +124,7 @@ def _bulk_create(profile: SyncProfile, new: list[tuple[RemoteContact, dict[str, 
         )
         for client, (contact, values) in zip(created, new, strict=True)
     )
-    tenant = profile.connection.tenant
-    for client in created:
-        clients.publish_created(client, tenant=tenant)
+    clients.publish_created_many(created, tenant=profile.connection.tenant)
 
 
 def _newest_per_record(contacts: list[RemoteContact]) -> list[RemoteContact]:

@@ -111,3 +111,18 @@ def test_nothing_is_sent_before_the_commit_nor_for_an_event_nobody_hears(tenant,
     dispatch.before_claim()
     publish(tenant, "sync.status.changed", {"n": 2})  # no subscriber: no delivery to wake for
     assert broker.llen("celery") == 1
+
+
+@pytest.mark.django_db
+def test_publish_many_writes_what_publish_would_for_each_and_skips_known_keys(tenant):
+    hears, _ = make_subscription(tenant=tenant, url=URL, events=["client.*"])
+    make_subscription(tenant=tenant, url=URL, events=["sync.*"])
+    publish(tenant, "client.created", {"n": 0}, "client.created:0")
+    items = [({"n": n}, f"client.created:{n}") for n in range(4)] + [({"n": 1}, "client.created:1")]
+
+    events = publishing.publish_many(tenant, "client.created", items)
+
+    assert sorted(e.payload["n"] for e in events) == [1, 2, 3]  # 0 was known, 1 came twice
+    stored = Delivery.objects.filter(event__in=events)
+    assert {d.subscription_id for d in stored} == {hears.id} and stored.count() == 3
+    assert Event.objects.filter(tenant=tenant, event_type="client.created").count() == 4
