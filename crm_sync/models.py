@@ -167,6 +167,17 @@ class SyncRun(models.Model):
     cursor_before = models.JSONField(default=dict, blank=True)
     cursor_after = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    # A push run is one client's change sent to this connection through this call.
+    client = models.ForeignKey(
+        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    connector_call = models.ForeignKey(
+        "connectors.ConnectorCall",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -128,6 +128,8 @@ class SyncRunSerializer(serializers.ModelSerializer):
             "cursor_before",
             "cursor_after",
             "error",
+            "client",
+            "connector_call",
         ]
         read_only_fields = fields
 

@@ -6,7 +6,6 @@ the failed calls."""
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
 import structlog
@@ -20,7 +19,7 @@ from connectors.models import CallStatus, Connection, ConnectionStatus, Connecto
 from crm_sync.mapping import PROVIDER_FIELDS, remote_fields, values_hash
 from crm_sync.models import Client, ExternalReference, SyncProfile, SyncStatus
 from crm_sync.remote import POLLING_PROVIDERS, adapter_for
-from crm_sync.services import clients
+from crm_sync.services import clients, runs
 
 log = structlog.get_logger(__name__)
 KEY_PREFIX = "crm-push"
@@ -77,9 +76,12 @@ def _call(client: Client, target: Target) -> None:
         client_id=str(client.id),
     )
     key = push_key(client=client, connection=connection)
-    with contextlib.suppress(CallInProgress, IdempotencyKeyReused):
-        execute(connection, capability, payload, key)  # else this version's call exists
-    replay_calls(ConnectorCall.objects.filter(tenant_id=client.tenant_id, key=key))
+    try:
+        call = execute(connection, capability, payload, key).call
+    except (CallInProgress, IdempotencyKeyReused):  # this version's call exists already
+        call = ConnectorCall.objects.get(tenant_id=client.tenant_id, key=key)
+    replay_calls(ConnectorCall.objects.filter(pk=call.pk))
+    runs.start_push_run(client=client, connection=connection, call=call)
 
 
 def settle_later(client_id) -> None:
@@ -96,19 +98,23 @@ def on_call_finished(call: ConnectorCall) -> None:
         return
     _, client_id, version, _ = call.key.split(":", 3)
     client = Client.objects.select_for_update().filter(pk=client_id).first()
-    if client is None or str(client.version) != version:
-        return  # deleted, or changed again: a newer push settles it
-    if call.status == CallStatus.SUCCEEDED:
-        _record_pushed(client, call)
-    settle(client)
+    linked = False
+    if client is not None and str(client.version) == version:
+        if call.status == CallStatus.SUCCEEDED:
+            linked = _record_pushed(client, call)
+        settle(client)
+    # else deleted, or changed again: a newer push settles it
+    runs.finish_push_run(call=call, linked=linked)
 
 
-def _record_pushed(client: Client, call: ConnectorCall) -> None:
+def _record_pushed(client: Client, call: ConnectorCall) -> bool:
+    """Remember what the provider now holds; True when this push linked a new record."""
     connection = call.connection
     external_id = adapter_for(connection.connector).pushed_external_id(call.response or {})
     reference = ExternalReference.objects.filter(client=client, connection=connection).first()
     if reference is None and not external_id:
-        return
+        return False
+    linked = reference is None
     reference = reference or ExternalReference(
         tenant_id=client.tenant_id,
         client=client,
@@ -121,6 +127,7 @@ def _record_pushed(client: Client, call: ConnectorCall) -> None:
     reference.payload_hash = values_hash(reference.synced_values)
     reference.last_pushed_at = timezone.now()
     reference.save()
+    return linked
 
 
 def settle(client: Client) -> None:

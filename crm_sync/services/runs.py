@@ -57,6 +57,37 @@ def _expire_abandoned(connection_id) -> None:
     )
 
 
+def start_push_run(*, client, connection: Connection, call) -> SyncRun:
+    running = SyncRun.objects.filter(connector_call=call, status=RunStatus.RUNNING).first()
+    if running is not None:  # the call is still in flight from an earlier push
+        return running
+    now = timezone.now()
+    return SyncRun.objects.create(
+        tenant_id=client.tenant_id,
+        connection=connection,
+        trigger=SyncTrigger.PUSH,
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        client=client,
+        connector_call=call,
+    )
+
+
+def finish_push_run(*, call, linked: bool) -> None:
+    """When its call finishes: created (a new record at the provider), updated, or failed."""
+    run = SyncRun.objects.filter(connector_call=call, status=RunStatus.RUNNING).first()
+    if run is None:
+        return
+    tally = Tally()
+    if call.status == "succeeded":
+        tally.created, tally.updated = int(linked), int(not linked)
+        finish(run=run, status=RunStatus.SUCCEEDED, tally=tally)
+    else:
+        tally.failed = 1
+        finish(run=run, status=RunStatus.FAILED, error=call.error, tally=tally)
+
+
 def record_page(*, run: SyncRun, tally: Tally, cursor: dict) -> None:
     """In the page's transaction: the counts so far and the cursor the page committed."""
     for name, value in tally.as_dict().items():

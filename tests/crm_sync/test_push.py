@@ -6,7 +6,7 @@ import pytest
 
 from connectors.calls import runner
 from connectors.models import ConnectorCall
-from crm_sync.models import Client, ExternalReference, SyncStatus
+from crm_sync.models import Client, ExternalReference, SyncRun, SyncStatus
 from crm_sync.services import clients, push
 from crm_sync.services.polling import poll
 from tests.crm_sync.conftest import CRMS
@@ -43,6 +43,8 @@ def test_a_new_local_client_is_created_at_each_crm_then_synced(tenant, connect, 
     reference = ExternalReference.objects.get(client=client)
     assert reference.external_id == remote.id and reference.last_pushed_at is not None
     assert _status_changes(tenant) == [("NEEDS_UPDATE", "PENDING"), ("PENDING", "SYNCED")]
+    [run] = SyncRun.objects.filter(trigger="push")
+    assert (run.status, run.created, run.client_id) == ("succeeded", 1, client.id)
 
 
 def test_a_pushed_change_reaches_the_provider_once_and_a_poll_sees_agreement(
@@ -76,6 +78,7 @@ def test_a_refused_push_fails_the_client_and_push_now_retries_it(tenant, connect
     _run_calls()
     client.refresh_from_db()
     assert client.sync_status == SyncStatus.FAILED and "hubspot" in client.last_sync_error
+    assert SyncRun.objects.get(trigger="push").status == "failed"
     sandbox.state.faults.clear()
     push.retry(client=client)
     push.push(client_id=client.id)
@@ -83,6 +86,8 @@ def test_a_refused_push_fails_the_client_and_push_now_retries_it(tenant, connect
     client.refresh_from_db()
     assert client.sync_status == SyncStatus.SYNCED and client.last_sync_error == ""
     assert sandbox.state.hubspot.find("email", "ada@example.com")
+    runs = SyncRun.objects.filter(trigger="push").order_by("created_at")
+    assert [r.status for r in runs] == ["failed", "succeeded"]  # the retry is a run of its own
 
 
 def test_with_no_crm_to_push_to_a_client_is_synced_at_once(tenant, db):

@@ -72,3 +72,14 @@ def test_sync_now_is_a_202_with_the_run_a_real_worker_polls(api_client, tenant, 
     assert run.status == RunStatus.SUCCEEDED and run.created == 250
     listed = api_client.get(f"/api/v1/sync-runs?connection={connection.id}").json()["results"]
     assert [r["id"] for r in listed] == [run_id]
+
+
+@pytest.mark.django_db
+def test_another_tenants_runs_and_conflicts_stay_hidden(api_client, tenant, connect):
+    other = IssuedKeyFactory().api_key.tenant
+    theirs = connect(other, "hubspot")
+    run = SyncRun.objects.create(tenant=other, connection=theirs, trigger="poll")
+    assert api_client.get("/api/v1/sync-runs").json()["results"] == []
+    assert api_client.get(f"/api/v1/sync-runs/{run.id}").status_code == 404
+    assert api_client.post(f"/api/v1/connections/{theirs.id}/sync").status_code == 404
+    assert api_client.get("/api/v1/sync-runs?status=bogus").status_code == 400
