@@ -28,19 +28,20 @@ def _key(name: str) -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:state:{name}"
 
 
-def count_in_window(name: str, *, window_seconds: int) -> int:
-    """Increment and return a counter that expires with its window (0 if Redis is down)."""
+def count_in_window(name: str, *, window_seconds: int, amount: int = 1) -> int:
+    """Add ``amount`` to a counter that expires with its window and return its total (0 if
+    Redis is down)."""
     client = _redis()
     if client is None:
-        if cache.add(name, 1, timeout=window_seconds):
-            return 1
+        if cache.add(name, amount, timeout=window_seconds):
+            return amount
         try:
-            return cache.incr(name)
+            return cache.incr(name, amount)
         except ValueError:
             return 0
     try:
         pipe = client.pipeline(transaction=False)
-        pipe.incr(_key(name))
+        pipe.incrby(_key(name), amount)
         pipe.expire(_key(name), window_seconds)
         count, _ = pipe.execute()
         return int(count)

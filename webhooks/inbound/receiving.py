@@ -7,12 +7,16 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
+import psycopg
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from connectors.metrics import INGEST
 from connectors.providers.inbound import (
@@ -23,12 +27,23 @@ from connectors.providers.inbound import (
     SignatureInvalid,
     VerifyContext,
 )
-from core.shared_state import set_flag
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
 from webhooks.inbound.registry import ActiveRegistration, forget
+from webhooks.inbound.wakeup import wake_processor
 
 log = structlog.get_logger(__name__)
-WAKEUP_KEY = "inbound:wakeup"
+
+
+@dataclass(frozen=True)
+class ReceivedRequest(InboundRequest):
+    """An InboundRequest that remembers its body's JSON once a provider module has parsed it:
+    an event whose payload is that very object is stored from the body's own text, which
+    PostgreSQL parses, instead of being serialised back to JSON in the request."""
+
+    def json(self) -> Any:
+        parsed = super().json()
+        object.__setattr__(self, "parsed_json", parsed)  # frozen, like its parent
+        return parsed
 
 
 @dataclass(frozen=True)
@@ -88,16 +103,56 @@ def store_events(
     rows = [
         _row(registration, event, request=request, headers=headers, now=now) for event in events
     ]
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
     fields, columns = _insert_columns()
     placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [f.get_db_prep_save(row[f.name], connection) for row in rows for f in fields]
+    if db.vendor == "postgresql":
+        params = [_postgres_value(f.name, row[f.name], request) for row in rows for f in fields]
+    else:
+        params = [f.get_db_prep_save(row[f.name], db) for row in rows for f in fields]
     sql = (
         f"INSERT INTO {InboundEvent._meta.db_table} ({columns}) VALUES {placeholders} "
         "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
     )
-    with connection.cursor() as cursor:
+    return len(_insert_returning(db, sql, params))
+
+
+def _insert_returning(db: BaseDatabaseWrapper, sql: str, params: list) -> list[tuple]:
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # Django's psycopg cursor binds client-side: it quotes every value into the SQL text (the
+    # body twice, hex-escaped once). A server-side binding cursor sends the values apart, the
+    # body as binary, and psycopg prepares the statement after a few runs so PostgreSQL
+    # stops parsing and planning it.
+    db.close_if_health_check_failed()  # what Django's cursor() does first
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(sql, params)
-        return len(cursor.fetchall())
+        return cursor.fetchall()
+
+
+def _postgres_value(name: str, value: Any, request: InboundRequest) -> Any:
+    """What psycopg is sent for a column: it adapts uuids, text, datetimes and bytes itself
+    (the fields' generic get_db_prep_save costs more than the insert's own Python)."""
+    if name not in JSON_FIELDS or value is None:
+        return value
+    if name == "payload" and value is getattr(request, "parsed_json", None):
+        text = _json_text(request.body)
+        if text is not None:
+            return text  # an untyped parameter: PostgreSQL reads it as the column's jsonb
+    return Jsonb(value)
+
+
+def _json_text(body: bytes) -> str | None:
+    """The body as text PostgreSQL's jsonb can read, or None (Python's json reads UTF-16 and
+    -32 and a byte-order mark; jsonb only plain UTF-8)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if text.startswith("\ufeff") else text
 
 
 @cache
@@ -106,6 +161,7 @@ def _insert_columns() -> tuple[list, str]:
     return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
+JSON_FIELDS = frozenset({"payload", "headers"})
 INSERT_FIELDS = (
     "id", "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type",
     "object_id", "occurred_at", "payload", "raw_body", "headers", "status", "attempts", "error",
@@ -146,18 +202,6 @@ def _storable(payload, body: bytes):
     return (
         payload if "\\u0000" not in json.dumps(payload, default=str) else {"unstorable_json": True}
     )
-
-
-def wake_processor() -> None:
-    """A cheap wake-up: at most one task message a second; the beat sweep covers a lost one."""
-    if not set_flag(WAKEUP_KEY, seconds=1):
-        return
-    from webhooks.inbound.tasks import process_inbound_events
-
-    try:
-        transaction.on_commit(process_inbound_events.delay)
-    except Exception as exc:  # broker down: the beat task processes them later
-        log.warning("inbound wake-up failed", error=str(exc))
 
 
 def record_signature_failure(registration: ActiveRegistration, *, reason: str) -> None:

@@ -2,13 +2,12 @@
 
 from celery import shared_task
 
-from core.shared_state import clear_flag
 from webhooks.inbound import processing
-from webhooks.inbound.receiving import WAKEUP_KEY
+from webhooks.inbound.wakeup import processing_ran
 
 
 @shared_task(name="webhooks.process_inbound_events", ignore_result=True)
 def process_inbound_events() -> int:
     handled = processing.process_all()
-    clear_flag(WAKEUP_KEY)  # let the next request wake a fresh run
+    processing_ran()  # let the next stored event wake a fresh run
     return handled

@@ -34,6 +34,12 @@ def on_publish(event_type: str, listener: PublishListener) -> None:
         _listeners[event_type].append(listener)
 
 
+def has_listeners(event_type: str) -> bool:
+    """Whether publishing ``event_type`` runs in-process listeners (so it matters even when no
+    subscription hears of it)."""
+    return bool(_listeners.get(event_type))
+
+
 @dataclass(frozen=True)
 class Published:
     event: Event

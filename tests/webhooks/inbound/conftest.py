@@ -52,3 +52,22 @@ def post_signed(client: APIClient, signed) -> object:
     return client.generic(
         "POST", "/" + path, signed.body, content_type="application/json", **headers
     )
+
+
+@pytest.fixture
+def registrations(tenant):
+    """One active registration per inbound provider, for the property tests."""
+    registry._cache.clear()
+    return {
+        code: WebhookRegistration.objects.create(
+            tenant=tenant,
+            provider=code,
+            event_types=["*"],
+            secret="random-secret-0123456789",
+            config={
+                "verify_token": "vt",
+                "service_account_email": "sa@example.iam.gserviceaccount.com",
+            },
+        )
+        for code in registry.INBOUND_PROVIDERS
+    }

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from webhooks.inbound import registry
-from webhooks.inbound.models import WebhookRegistration
 
 pytestmark = pytest.mark.django_db
 HEADER_NAMES = [
@@ -36,24 +35,6 @@ HEADERS = st.dictionaries(
     st.sampled_from(HEADER_NAMES),
     st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=80),
 )
-
-
-@pytest.fixture
-def registrations(tenant):
-    registry._cache.clear()
-    return {
-        code: WebhookRegistration.objects.create(
-            tenant=tenant,
-            provider=code,
-            event_types=["*"],
-            secret="random-secret-0123456789",
-            config={
-                "verify_token": "vt",
-                "service_account_email": "sa@example.iam.gserviceaccount.com",
-            },
-        )
-        for code in registry.INBOUND_PROVIDERS
-    }
 
 
 @settings(

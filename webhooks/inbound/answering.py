@@ -1,0 +1,149 @@
+"""What a provider's request to a webhook URL is answered, apart from how it arrived: the
+Django views and the lean WSGI path (``wsgi.py``) both turn a ``Reply`` into their response.
+Every outcome is JSON (or a provider's handshake reply); no input produces a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest
+from django.http.request import HttpHeaders
+from prometheus_client import Counter
+
+from connectors.providers.inbound import (
+    HandshakeReply,
+    InboundRequest,
+    MalformedBody,
+    SignatureInvalid,
+)
+from core.metrics import PREFIX
+from webhooks.inbound.rate_limit import RateLimiter
+from webhooks.inbound.receiving import ReceivedRequest, receive
+from webhooks.inbound.registry import ActiveRegistration
+
+log = structlog.get_logger(__name__)
+_limiter = RateLimiter()
+RECEIVE_RESPONSES = Counter(
+    f"{PREFIX}_inbound_responses_total",
+    "Answers to POST /webhooks/<id> (outside django-prometheus' request metrics), by status.",
+    ["status"],
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    retry_after: str | None = None
+
+
+def json_reply(status: int, data: dict[str, Any], *, retry_after: str | None = None) -> Reply:
+    return Reply(status=status, body=json.dumps(data).encode(), retry_after=retry_after)
+
+
+def _error(status: int, message: str, *, retry_after: str | None = None) -> Reply:
+    return json_reply(status, {"success": False, "error": message}, retry_after=retry_after)
+
+
+def answer(
+    *,
+    find: Callable[[], ActiveRegistration | None],
+    method: str,
+    declared_length: int,
+    read: Callable[[], InboundRequest],
+) -> Reply:
+    """``find`` looks the registration up; ``read`` gives the request with its body (it may
+    raise RequestDataTooBig). A database outage in either step is a 503: nothing is stored,
+    and it is what providers retry."""
+    try:
+        return _answer(find(), method=method, declared_length=declared_length, read=read)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("inbound webhook not stored: database unavailable", error=str(exc))
+        return _error(503, "the hub can't store events right now; retry later", retry_after="5")
+
+
+def _answer(
+    registration: ActiveRegistration | None,
+    *,
+    method: str,
+    declared_length: int,
+    read: Callable[[], InboundRequest],
+) -> Reply:
+    too_big = f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
+    if registration is None:
+        return _error(404, "no active webhook registration here")
+    if declared_length > settings.INBOUND_MAX_BODY_BYTES:
+        return _error(413, too_big)
+    if _rate_limited(registration):
+        return _error(429, "rate limit exceeded", retry_after="1")
+    try:
+        inbound = read()
+    except RequestDataTooBig:
+        return _error(413, too_big)
+    if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:
+        return _error(413, too_big)
+    try:
+        outcome = receive(registration=registration, request=inbound)
+    except SignatureInvalid as exc:
+        return _error(401, f"signature verification failed: {exc}")
+    except MalformedBody as exc:
+        return _error(400, str(exc))
+    except (OperationalError, InterfaceError):
+        raise  # the database's trouble, not the payload's: answer() makes it a 503
+    except Exception:  # a provider module's bug must not become a 500 the provider retries
+        log.exception("inbound payload could not be read", registration_id=str(registration.id))
+        return _error(400, "the payload could not be read")
+    if isinstance(outcome, HandshakeReply):
+        return Reply(status=outcome.status, body=outcome.body, content_type=outcome.content_type)
+    if method != "POST":
+        return _error(405, "webhooks are POSTed")
+    return json_reply(
+        202, {"success": True, "accepted": outcome.accepted, "duplicates": outcome.duplicates}
+    )
+
+
+def declared_length(meta: Mapping[str, Any]) -> int:
+    try:
+        return int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django reads such a body as empty too
+
+
+def inbound_request(request: HttpRequest) -> InboundRequest:
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    has_query = bool(request.META.get("QUERY_STRING"))
+    return ReceivedRequest(
+        method=request.method or "POST",
+        url=f"{base}{request.get_full_path()}",
+        headers=lower_case_headers(request.META),
+        query={key: request.GET.get(key, "") for key in request.GET} if has_query else {},
+        body=request.body,
+    )
+
+
+def lower_case_headers(meta: Mapping[str, Any]) -> dict[str, str]:
+    """``request.headers`` with lower-case names, read from META directly (HttpHeaders
+    title-cases each name, only for us to lower-case it again)."""
+    headers = {}
+    for key, value in meta.items():
+        if key.startswith("HTTP_"):
+            key = key[5:]
+        elif key not in HttpHeaders.UNPREFIXED_HEADERS:
+            continue
+        headers[key.replace("_", "-").lower()] = value
+    return headers
+
+
+def _rate_limited(registration: ActiveRegistration) -> bool:
+    """A fixed one-second window per registration, shared by all processes (rate_limit.py)."""
+    key = f"inbound:rate:{registration.id}"
+    return not _limiter.allows(key, limit=settings.INBOUND_RATE_LIMIT_PER_SECOND)
