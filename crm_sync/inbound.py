@@ -7,6 +7,7 @@ provider that can't be reached leaves the event to be processed again."""
 from __future__ import annotations
 
 import structlog
+from django.utils import timezone
 
 from connectors.models import Connection, ConnectionStatus
 from crm_sync.models import RunStatus, SyncTrigger
@@ -44,8 +45,6 @@ def sync_from_webhook(event: InboundEvent) -> None:
 
 
 def _gone(provider: str, external_id: str) -> RemoteContact:
-    from django.utils import timezone
-
     return RemoteContact(
         provider=provider,
         external_id=external_id,
@@ -57,8 +56,7 @@ def _gone(provider: str, external_id: str) -> RemoteContact:
 
 
 def _apply(connection: Connection, contact: RemoteContact) -> None:
-    run = runs.queue_run(connection=connection, trigger=SyncTrigger.WEBHOOK)
-    runs.begin(run=run, cursor={})
+    run = runs.start(connection=connection, trigger=SyncTrigger.WEBHOOK)
     tally = Tally()
     apply_contact(profile=profile_for(connection), contact=contact, mode="webhook", tally=tally)
     status = RunStatus.FAILED if tally.failed else RunStatus.SUCCEEDED

@@ -98,7 +98,10 @@ def _unknown(
     return new
 
 
-def _bulk_create(profile: SyncProfile, new: list[tuple[RemoteContact, dict[str, str]]]) -> None:
+def _bulk_create(
+    profile: SyncProfile, new: list[tuple[RemoteContact, dict[str, str]]]
+) -> list[Client]:
+    """New clients, SYNCED, with their references and ``client.created`` events."""
     now = timezone.now()
     created = Client.objects.bulk_create(
         Client(
@@ -109,22 +112,43 @@ def _bulk_create(profile: SyncProfile, new: list[tuple[RemoteContact, dict[str, 
         )
         for _, values in new
     )
-    ExternalReference.objects.bulk_create(
-        ExternalReference(
-            tenant_id=profile.tenant_id,
-            client=client,
-            connection_id=profile.connection_id,
-            provider=contact.provider,
-            object_type=contact.object_type,
-            external_id=contact.external_id,
-            remote_modified_at=contact.modified_at,
-            payload_hash=values_hash(values),
-            synced_values=values,
-            last_pulled_at=now,
+    references = []
+    for client, (contact, values) in zip(created, new, strict=True):
+        reference = new_reference(
+            client=client, connection_id=profile.connection_id, contact=contact
         )
-        for client, (contact, values) in zip(created, new, strict=True)
-    )
+        _record_pull(reference, contact, synced=values, remote=values, now=now)
+        references.append(reference)
+    ExternalReference.objects.bulk_create(references)
     clients.publish_created_many(created, tenant=profile.connection.tenant)
+    return created
+
+
+def new_reference(*, client: Client, connection_id, contact: RemoteContact) -> ExternalReference:
+    return ExternalReference(
+        tenant_id=client.tenant_id,
+        client=client,
+        connection_id=connection_id,
+        provider=contact.provider,
+        object_type=contact.object_type,
+        external_id=contact.external_id,
+    )
+
+
+def _record_pull(
+    reference: ExternalReference,
+    contact: RemoteContact,
+    *,
+    synced: dict[str, str],
+    remote: dict[str, str],
+    now,
+) -> None:
+    """What a pull of ``contact`` leaves on its reference (``synced``: what both sides agree
+    on now; ``remote``: what the provider sent, whose hash spots the next unchanged read)."""
+    reference.remote_modified_at = contact.modified_at
+    reference.payload_hash = values_hash(remote)
+    reference.synced_values = synced
+    reference.last_pulled_at = now
 
 
 def _newest_per_record(contacts: list[RemoteContact]) -> list[RemoteContact]:
@@ -205,11 +229,7 @@ def _client_by_email(profile: SyncProfile, email: str) -> Client | None:
 def _create(
     profile: SyncProfile, contact: RemoteContact, remote: dict[str, str], tally: Tally
 ) -> Client:
-    client = clients.create_client(
-        tenant=profile.connection.tenant, values=remote, status=SyncStatus.SYNCED
-    )
-    Client.objects.filter(pk=client.pk).update(last_synced_at=timezone.now())
-    _save_reference(profile, client, None, contact, synced=remote)
+    [client] = _bulk_create(profile, [(contact, remote)])
     tally.created += 1
     return client
 
@@ -252,21 +272,13 @@ def _save_reference(
     contact: RemoteContact,
     *,
     synced: dict[str, str],
-    remote: dict[str, str] | None = None,
+    remote: dict[str, str],
 ) -> ExternalReference:
-    reference = reference or ExternalReference(
-        tenant_id=profile.tenant_id,
-        client=client,
-        connection_id=profile.connection_id,
-        provider=contact.provider,
-        object_type=contact.object_type,
-        external_id=contact.external_id,
+    reference = reference or new_reference(
+        client=client, connection_id=profile.connection_id, contact=contact
     )
     reference.client = client
-    reference.remote_modified_at = contact.modified_at
-    reference.payload_hash = values_hash(remote if remote is not None else synced)
-    reference.synced_values = synced
-    reference.last_pulled_at = timezone.now()
+    _record_pull(reference, contact, synced=synced, remote=remote, now=timezone.now())
     reference.save()
     return reference
 

@@ -6,6 +6,7 @@ lease) is marked failed so the next one can start from the cursor it committed."
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -57,20 +58,26 @@ def _expire_abandoned(connection_id) -> None:
     )
 
 
+def start(*, connection: Connection, trigger: str, **about: Any) -> SyncRun:
+    """A running run of a kind that holds no cursor (webhook, push): no queue, no turn."""
+    now = timezone.now()
+    return SyncRun.objects.create(
+        tenant_id=connection.tenant_id,
+        connection=connection,
+        trigger=trigger,
+        status=RunStatus.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        **about,
+    )
+
+
 def start_push_run(*, client, connection: Connection, call) -> SyncRun:
     running = SyncRun.objects.filter(connector_call=call, status=RunStatus.RUNNING).first()
     if running is not None:  # the call is still in flight from an earlier push
         return running
-    now = timezone.now()
-    return SyncRun.objects.create(
-        tenant_id=client.tenant_id,
-        connection=connection,
-        trigger=SyncTrigger.PUSH,
-        status=RunStatus.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        client=client,
-        connector_call=call,
+    return start(
+        connection=connection, trigger=SyncTrigger.PUSH, client=client, connector_call=call
     )
 
 
