@@ -1,0 +1,189 @@
+"""Storing a request's events: one ``INSERT ... ON CONFLICT DO NOTHING``, shared by the
+concurrent requests of a process (group commit, ``core/group_commit.py``).
+
+Under load most of an insert's cost is the statement and its commit, not the row: a process's
+threads that store at the same time send one multi-row statement and commit once. Each request
+still answers only after the commit that holds its rows. A request inside a transaction (a
+test's, or a caller's own) inserts on its own connection, in that transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
+from prometheus_client import Histogram
+from psycopg.types.json import Jsonb
+
+from connectors.providers.inbound import ALWAYS_SECRET_HEADERS, InboundRequest, ParsedEvent
+from core.group_commit import GroupCommit
+from core.metrics import PREFIX
+from webhooks.inbound.models import InboundEvent, InboundStatus
+from webhooks.inbound.registry import ActiveRegistration
+
+Row = tuple  # one event's column values, in INSERT_FIELDS order
+REQUESTS_PER_COMMIT = Histogram(
+    f"{PREFIX}_inbound_requests_per_commit",
+    "Webhook requests whose events one shared INSERT and commit stored (group commit).",
+    buckets=(1, 2, 4, 8, 16, 32),
+)
+
+
+def store_events(
+    registration: ActiveRegistration, request: InboundRequest, events: list[ParsedEvent]
+) -> int:
+    """Insert the events that are new (unique per registration and dedupe key); return how
+    many were."""
+    if not events:
+        return 0
+    now = timezone.now()
+    headers = stored_headers(registration, request)
+    rows = [_row(registration, e, request=request, headers=headers, now=now) for e in events]
+    db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
+    if db.vendor != "postgresql":
+        return _insert_portable(db, rows)
+    values = [tuple(_postgres_value(name, row[name], request) for name in INSERT_FIELDS)
+              for row in rows]  # fmt: skip
+    if settings.INBOUND_GROUP_COMMIT and db.get_autocommit() and not db.in_atomic_block:
+        return _committer().submit(values)
+    return insert_batches(db, [values])[0]
+
+
+def stored_headers(registration: ActiveRegistration, request: InboundRequest) -> dict[str, str]:
+    secret = ALWAYS_SECRET_HEADERS | getattr(registration.module, "SECRET_HEADERS", frozenset())
+    configured = registration.config.get("header_name")
+    if configured:
+        secret = secret | {configured.lower()}
+    return {k: v for k, v in request.headers.items() if k not in secret}
+
+
+def insert_batches(db: BaseDatabaseWrapper, batches: Sequence[list[Row]]) -> list[int]:
+    """One statement for the rows of every batch; how many of each batch's rows were new."""
+    rows = [row for batch in batches for row in batch]
+    new_ids = {found for (found,) in _execute_insert(db, _insert_sql(len(rows)), rows)}
+    return [sum(row[0] in new_ids for row in batch) for batch in batches]
+
+
+@cache
+def _committer() -> GroupCommit[list[Row], int]:
+    # The write runs in the leading request's thread, on that thread's own connection.
+    return GroupCommit(
+        lambda batches: insert_batches(connections[DEFAULT_DB_ALIAS], batches),
+        on_batch=REQUESTS_PER_COMMIT.observe,
+    )
+
+
+def _execute_insert(db: BaseDatabaseWrapper, sql: str, rows: list[Row]) -> list[tuple]:
+    # Django's psycopg cursor binds client-side: it quotes every value into the SQL text (the
+    # body twice, hex-escaped once). A server-side binding cursor sends the values apart, the
+    # body as binary, and psycopg prepares the statement after a few runs so PostgreSQL
+    # stops parsing and planning it.
+    db.close_if_health_check_failed()  # what Django's cursor() does first
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return cursor.fetchall()
+
+
+@cache
+def _insert_sql(row_count: int) -> str:
+    _fields, columns = _insert_columns()
+    row = "(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"
+    return (
+        f"INSERT INTO {InboundEvent._meta.db_table} ({columns}) VALUES "
+        f"{', '.join([row] * row_count)} "
+        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
+    )
+
+
+def _insert_portable(db: BaseDatabaseWrapper, rows: list[dict]) -> int:
+    """The embedded default's (SQLite) insert: the fields' own adaptation, one statement."""
+    fields, columns = _insert_columns()
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [f.get_db_prep_save(row[f.name], db) for row in rows for f in fields]
+    sql = (
+        f"INSERT INTO {InboundEvent._meta.db_table} ({columns}) VALUES {placeholders} "
+        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def _postgres_value(name: str, value: Any, request: InboundRequest) -> Any:
+    """What psycopg is sent for a column: it adapts uuids, text, datetimes and bytes itself
+    (the fields' generic get_db_prep_save costs more than the insert's own Python)."""
+    if name not in JSON_FIELDS or value is None:
+        return value
+    if name == "payload" and value is getattr(request, "parsed_json", None):
+        text = _json_text(request.body)
+        if text is not None:
+            return text  # an untyped parameter: PostgreSQL reads it as the column's jsonb
+    return Jsonb(value)
+
+
+def _json_text(body: bytes) -> str | None:
+    """The body as text PostgreSQL's jsonb can read, or None (Python's json reads UTF-16 and
+    -32 and a byte-order mark; jsonb only plain UTF-8)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if text.startswith("\ufeff") else text
+
+
+@cache
+def _insert_columns() -> tuple[list, str]:
+    fields = [InboundEvent._meta.get_field(name) for name in INSERT_FIELDS]
+    return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+
+JSON_FIELDS = frozenset({"payload", "headers"})
+INSERT_FIELDS = (
+    "id", "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type",
+    "object_id", "occurred_at", "payload", "raw_body", "headers", "status", "attempts", "error",
+    "received_at",
+)  # fmt: skip
+
+
+def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
+    return {
+        "id": uuid.uuid4(),
+        "tenant": registration.tenant_id,
+        "registration": registration.id,
+        "provider": registration.provider,
+        "event_type": event.event_type[:120],
+        "dedupe_key": event.dedupe_key[:255],
+        "object_type": event.object_type[:80],
+        "object_id": str(event.object_id)[:255],
+        "occurred_at": event.occurred_at,
+        "payload": _storable(event.payload, request.body),
+        "raw_body": request.body,
+        "headers": headers,
+        "status": InboundStatus.PENDING,
+        "attempts": 0,
+        "error": "",
+        "received_at": now,
+    }
+
+
+# The only ways a NUL can reach a parsed payload: the JSON escape, a form body's %00, a raw NUL.
+NUL_CARRIERS = (b"\\u0000", b"%00", b"\x00")
+
+
+def _storable(payload, body: bytes):
+    """PostgreSQL's jsonb refuses NUL: such a payload is kept only as the raw body. The body
+    is scanned once per request; payloads are serialised only when it might carry one."""
+    if not any(carrier in body for carrier in NUL_CARRIERS):
+        return payload
+    return (
+        payload if "\\u0000" not in json.dumps(payload, default=str) else {"unstorable_json": True}
+    )
