@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import structlog
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,15 +14,22 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def bind_request_id(meta: Mapping[str, Any]) -> str:
+    """The request's id (the caller's ``X-Request-Id`` when it is a safe one, else a new one),
+    bound into the log context of everything the request does."""
+    supplied = meta.get("HTTP_X_REQUEST_ID", "")
+    request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        supplied = request.headers.get("X-Request-Id", "")
-        request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        request_id = bind_request_id(request.META)
         response = self.get_response(request)
         response["X-Request-Id"] = request_id
         return response

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 # Never stored with an inbound event, whatever the provider.
 ALWAYS_SECRET_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
 
@@ -49,10 +51,7 @@ class InboundRequest:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+        return read_json(self.body)
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,46 @@ class ParsedEvent:
 
 
 # --- helpers the schemes share -------------------------------------------------------------
+
+
+# Every digit becomes "0", and nothing else does: a run of 20 "0"s is a run of 20 digits.
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 20
+
+
+def read_json(body: bytes) -> Any:
+    """The body's JSON exactly as ``json.loads`` reads it. orjson reads the common case (UTF-8,
+    no NaN, integers within 64 bits) three times faster; anything else json decides."""
+    if not _may_hold_a_long_integer(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+
+
+def _may_hold_a_long_integer(body: bytes) -> bool:
+    """Whether a number of 20 digits or more may be in the body: orjson reads one as a float.
+    Such a number follows the start, a colon, a comma or a bracket (and perhaps whitespace and
+    a minus sign); a run of digits anywhere else is in a string or a fraction."""
+    marked = body.translate(_DIGITS_AS_ZEROS)  # in C: scanning in Python costs more than json
+    run = marked.find(_LONG_RUN)
+    while run != -1:
+        before = run - 1
+        if before >= 0 and body[before] == ord("-"):
+            before -= 1
+        while before >= 0 and body[before] in b" \t\r\n":
+            before -= 1
+        if before < 0 or body[before] in b":,[":
+            return True
+        end = run + len(_LONG_RUN)
+        while end < len(marked) and marked[end] == ord("0"):
+            end += 1
+        run = marked.find(_LONG_RUN, end)
+    return False
 
 
 def hmac_digest(key: str | bytes, message: bytes) -> bytes:

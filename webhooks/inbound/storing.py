@@ -50,8 +50,7 @@ def store_events(
     db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
     if db.vendor != "postgresql":
         return _insert_portable(db, rows)
-    values = [tuple(_postgres_value(name, row[name], request) for name in INSERT_FIELDS)
-              for row in rows]  # fmt: skip
+    values = [_postgres_row(row, request) for row in rows]
     if settings.INBOUND_GROUP_COMMIT and db.get_autocommit() and not db.in_atomic_block:
         return _committer().submit(values)
     return insert_batches(db, [values])[0]
@@ -84,12 +83,13 @@ def _committer() -> GroupCommit[list[Row], int]:
 def _execute_insert(db: BaseDatabaseWrapper, sql: str, rows: list[Row]) -> list[tuple]:
     # Django's psycopg cursor binds client-side: it quotes every value into the SQL text (the
     # body twice, hex-escaped once). A server-side binding cursor sends the values apart, the
-    # body as binary, and psycopg prepares the statement after a few runs so PostgreSQL
-    # stops parsing and planning it.
+    # body as binary; and the statement is prepared (Django's connections turn psycopg's
+    # automatic preparing off), so PostgreSQL parses and plans it once per connection and
+    # row count, not per request.
     db.close_if_health_check_failed()  # what Django's cursor() does first
     db.ensure_connection()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        cursor.execute(sql, [value for row in rows for value in row], prepare=True)
         return cursor.fetchall()
 
 
@@ -118,16 +118,23 @@ def _insert_portable(db: BaseDatabaseWrapper, rows: list[dict]) -> int:
         return len(cursor.fetchall())
 
 
-def _postgres_value(name: str, value: Any, request: InboundRequest) -> Any:
-    """What psycopg is sent for a column: it adapts uuids, text, datetimes and bytes itself
-    (the fields' generic get_db_prep_save costs more than the insert's own Python)."""
-    if name not in JSON_FIELDS or value is None:
-        return value
-    if name == "payload" and value is getattr(request, "parsed_json", None):
+def _postgres_row(row: dict, request: InboundRequest) -> Row:
+    """What psycopg is sent for a row: it adapts uuids, text, datetimes and bytes itself (the
+    fields' generic get_db_prep_save costs more than the insert's own Python)."""
+    values = [row[name] for name in INSERT_FIELDS]
+    values[_PAYLOAD] = _postgres_payload(row["payload"], request)
+    values[_HEADERS] = Jsonb(row["headers"])
+    return tuple(values)
+
+
+def _postgres_payload(payload: Any, request: InboundRequest) -> Any:
+    if payload is None:
+        return None
+    if payload is getattr(request, "parsed_json", None):
         text = _json_text(request.body)
         if text is not None:
             return text  # an untyped parameter: PostgreSQL reads it as the column's jsonb
-    return Jsonb(value)
+    return Jsonb(payload)
 
 
 def _json_text(body: bytes) -> str | None:
@@ -146,12 +153,12 @@ def _insert_columns() -> tuple[list, str]:
     return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
-JSON_FIELDS = frozenset({"payload", "headers"})
 INSERT_FIELDS = (
     "id", "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type",
     "object_id", "occurred_at", "payload", "raw_body", "headers", "status", "attempts", "error",
     "received_at",
 )  # fmt: skip
+_PAYLOAD, _HEADERS = INSERT_FIELDS.index("payload"), INSERT_FIELDS.index("headers")
 
 
 def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:

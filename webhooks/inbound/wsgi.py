@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIRequest, get_path_info, get_script_name
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest
 from django.urls import ResolverMatch, resolve, set_script_prefix
 from django.urls.converters import UUIDConverter
@@ -136,19 +136,21 @@ class KeptConnection:
     def prepare(self) -> None:
         now = time.monotonic()
         if now - getattr(self._used, "at", 0.0) > HEALTH_CHECK_AFTER_IDLE_SECONDS:
-            connection.health_check_done = False  # as close_old_connections would
-            connection.close_if_health_check_failed()
+            db = connections[DEFAULT_DB_ALIAS]
+            db.health_check_done = False  # as close_old_connections would
+            db.close_if_health_check_failed()
         self._used.at = now
 
     @staticmethod
     def release() -> None:
         """``close_old_connections`` at a request's end: keep the connection for
         ``CONN_MAX_AGE``, and drop it after an error or a transaction left open."""
-        if connection.connection is None or connection.in_atomic_block:
+        db = connections[DEFAULT_DB_ALIAS]  # once: each lookup goes through a thread-local
+        if db.connection is None or db.in_atomic_block:
             return  # (in an atomic block only under a test, whose transaction it is)
-        expired = connection.close_at is not None and time.monotonic() >= connection.close_at
-        if expired or connection.errors_occurred or not connection.get_autocommit():
-            connection.close()
+        expired = db.close_at is not None and time.monotonic() >= db.close_at
+        if expired or db.errors_occurred or not db.get_autocommit():
+            db.close()
 
 
 def lean_middleware() -> list[str]:

@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+from django.core.handlers.wsgi import WSGIRequest
 from django.test import RequestFactory
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -18,7 +19,8 @@ from config.wsgi import application
 from tests.webhooks.inbound.conftest import github_delivery, post_signed
 from tests.webhooks.inbound.test_no_500s import BODIES, HEADERS, QUERY_NAMES
 from webhooks.inbound import registry
-from webhooks.inbound.direct import static_headers
+from webhooks.inbound.answering import declared_length, inbound_request
+from webhooks.inbound.direct import read_request, static_headers
 from webhooks.inbound.models import InboundEvent
 from webhooks.inbound.registrations import webhook_url
 from webhooks.inbound.wsgi import lean_middleware, with_lean_receive
@@ -114,6 +116,28 @@ def test_a_host_outside_allowed_hosts_is_refused(github_registration, settings):
     signed = github_delivery(webhook_url(github_registration), PING)
     assert call_wsgi(signed, HTTP_HOST="evil.example.com").status_code == 400
     assert not InboundEvent.objects.exists()
+
+
+def test_a_host_once_accepted_is_refused_when_the_settings_change(github_registration, settings):
+    settings.ALLOWED_HOSTS = ["hub.example.com"]
+    url = webhook_url(github_registration)
+    assert call_wsgi(github_delivery(url, PING), HTTP_HOST="hub.example.com").status_code == 202
+    settings.ALLOWED_HOSTS = ["other.example.com"]
+    refused = call_wsgi(github_delivery(url, PING), HTTP_HOST="hub.example.com")
+    assert refused.status_code == 400
+    assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("script_name", ["", "/hub", "/hub/"])
+def test_the_direct_path_reads_the_request_as_django_does(github_registration, script_name):
+    signed = github_delivery(webhook_url(github_registration), PING)
+    environ = RequestFactory().generic(
+        "POST", f"/webhooks/{github_registration.id}", signed.body, "application/json",
+        HTTP_X_HUB_SIGNATURE_256="sha256=00", HTTP_X_GITHUB_EVENT="ping", SCRIPT_NAME=script_name,
+    ).environ  # fmt: skip
+    direct = read_request(environ, declared_length(environ))
+    environ["wsgi.input"] = type(environ["wsgi.input"])(signed.body)
+    assert direct == inbound_request(WSGIRequest(environ))
 
 
 def test_only_posts_to_a_webhook_url_take_the_lean_path(github_registration):
