@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import orjson
 import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -44,9 +45,8 @@ def store_events(
     many were."""
     if not events:
         return 0
-    now = timezone.now()
     headers = stored_headers(registration, request)
-    rows = [_row(registration, e, request=request, headers=headers, now=now) for e in events]
+    rows = [_row(registration, e, request=request, headers=headers) for e in events]
     db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
     if db.vendor != "postgresql":
         return _insert_portable(db, rows)
@@ -65,10 +65,21 @@ def stored_headers(registration: ActiveRegistration, request: InboundRequest) ->
 
 
 def insert_batches(db: BaseDatabaseWrapper, batches: Sequence[list[Row]]) -> list[int]:
-    """One statement for the rows of every batch; how many of each batch's rows were new."""
-    rows = [row for batch in batches for row in batch]
-    new_ids = {found for (found,) in _execute_insert(db, _insert_sql(len(rows)), rows)}
-    return [sum(row[0] in new_ids for row in batch) for batch in batches]
+    """One statement for the rows of every batch; how many of each batch's rows were new.
+
+    A key repeated within the statement is sent once, for the first row holding it: a later
+    one is a duplicate already, and each stored key is then credited to one row alone."""
+    sent: dict[tuple, None] = {}
+    for batch in batches:
+        for row in batch:
+            sent.setdefault((row[_REGISTRATION], row[_DEDUPE_KEY]), row)
+    rows = list(sent.values())
+    new = set(_execute_insert(db, _insert_sql(len(rows)), rows))
+    return [sum(sent[key] is row and key in new for key, row in _keyed(batch)) for batch in batches]
+
+
+def _keyed(batch: list[Row]):
+    return (((row[_REGISTRATION], row[_DEDUPE_KEY]), row) for row in batch)
 
 
 @cache
@@ -95,22 +106,36 @@ def _execute_insert(db: BaseDatabaseWrapper, sql: str, rows: list[Row]) -> list[
 
 @cache
 def _insert_sql(row_count: int) -> str:
+    """The columns PostgreSQL fills itself are not sent: the id, the status a new event has,
+    and the time it was stored."""
     _fields, columns = _insert_columns()
-    row = "(" + ", ".join(["%s"] * len(INSERT_FIELDS)) + ")"
+    sent = ", ".join(["%s"] * len(SENT_FIELDS))
+    row = f"(gen_random_uuid(), {sent}, 'pending', 0, '', now())"
     return (
-        f"INSERT INTO {InboundEvent._meta.db_table} ({columns}) VALUES "
-        f"{', '.join([row] * row_count)} "
-        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
+        f"INSERT INTO {InboundEvent._meta.db_table} (id, {columns}, status, attempts, error, "
+        f"received_at) VALUES {', '.join([row] * row_count)} "
+        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING registration_id, dedupe_key"
     )
 
 
 def _insert_portable(db: BaseDatabaseWrapper, rows: list[dict]) -> int:
     """The embedded default's (SQLite) insert: the fields' own adaptation, one statement."""
     fields, columns = _insert_columns()
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [f.get_db_prep_save(row[f.name], db) for row in rows for f in fields]
+    meta, now = InboundEvent._meta, timezone.now()
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 5)) + ")"] * len(rows))
+    params = []
+    for row in rows:
+        params.append(meta.get_field("id").get_db_prep_save(uuid.uuid4(), db))
+        params += [f.get_db_prep_save(row[f.name], db) for f in fields]
+        params += [
+            InboundStatus.PENDING,
+            0,
+            "",
+            meta.get_field("received_at").get_db_prep_save(now, db),
+        ]
     sql = (
-        f"INSERT INTO {InboundEvent._meta.db_table} ({columns}) VALUES {placeholders} "
+        f"INSERT INTO {InboundEvent._meta.db_table} (id, {columns}, status, attempts, error, "
+        f"received_at) VALUES {placeholders} "
         "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
     )
     with db.cursor() as cursor:
@@ -121,9 +146,9 @@ def _insert_portable(db: BaseDatabaseWrapper, rows: list[dict]) -> int:
 def _postgres_row(row: dict, request: InboundRequest) -> Row:
     """What psycopg is sent for a row: it adapts uuids, text, datetimes and bytes itself (the
     fields' generic get_db_prep_save costs more than the insert's own Python)."""
-    values = [row[name] for name in INSERT_FIELDS]
+    values = [row[name] for name in SENT_FIELDS]
     values[_PAYLOAD] = _postgres_payload(row["payload"], request)
-    values[_HEADERS] = Jsonb(row["headers"])
+    values[_HEADERS] = Jsonb(row["headers"], dumps=orjson.dumps)  # names and values: str
     return tuple(values)
 
 
@@ -149,21 +174,22 @@ def _json_text(body: bytes) -> str | None:
 
 @cache
 def _insert_columns() -> tuple[list, str]:
-    fields = [InboundEvent._meta.get_field(name) for name in INSERT_FIELDS]
+    fields = [InboundEvent._meta.get_field(name) for name in SENT_FIELDS]
     return fields, ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
 
-INSERT_FIELDS = (
-    "id", "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type",
-    "object_id", "occurred_at", "payload", "raw_body", "headers", "status", "attempts", "error",
-    "received_at",
+# What a request sends for each event; the rest is the same for every new event.
+SENT_FIELDS = (
+    "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type", "object_id",
+    "occurred_at", "payload", "raw_body", "headers",
 )  # fmt: skip
-_PAYLOAD, _HEADERS = INSERT_FIELDS.index("payload"), INSERT_FIELDS.index("headers")
+_REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _HEADERS = (
+    SENT_FIELDS.index(name) for name in ("registration", "dedupe_key", "payload", "headers")
+)
 
 
-def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
+def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
     return {
-        "id": uuid.uuid4(),
         "tenant": registration.tenant_id,
         "registration": registration.id,
         "provider": registration.provider,
@@ -175,10 +201,6 @@ def _row(registration, event: ParsedEvent, *, request, headers, now) -> dict:
         "payload": _storable(event.payload, request.body),
         "raw_body": request.body,
         "headers": headers,
-        "status": InboundStatus.PENDING,
-        "attempts": 0,
-        "error": "",
-        "received_at": now,
     }
 
 
