@@ -29,10 +29,10 @@ SECRET = "ingest-bench-secret-0123456789"
 PY = str(ROOT / ".venv" / "bin" / "python")
 TARGET_RATE, TARGET_SHARE, TARGET_P99_MS = 1200.0, 0.7, 25.0
 WARM_UP_SECONDS = 3
-# Server settings for both systems, beside --workers: sync workers (keep-alive is not theirs)
-# measured best here for 8 connections on 2 cores; --preload imports the app once, before the
-# workers fork, so they start at once and share its memory.
-GUNICORN_TUNING = ["--preload"]
+# The production server (Procfile, docker-compose.yml) and its settings, the same for every
+# system: granian's WSGI interface, worker processes each with a pool of blocking threads.
+SERVER = [str(ROOT / ".venv" / "bin" / "granian"), "--interface", "wsgi", "--http", "1",
+          "--no-ws", "--log-level", "warning"]  # fmt: skip
 
 
 def hub_env(port: int) -> dict[str, str]:
@@ -126,14 +126,13 @@ def wait_port(port: int, timeout: float = 30.0) -> None:
     raise SystemExit(f"nothing listens on {port}")
 
 
-def gunicorn_settings(workers: int) -> list[str]:
+def server_settings(args) -> list[str]:
     """The same server settings for the floor and the hub (see the README for the choice)."""
-    return ["--workers", str(workers), "--log-level", "warning", *GUNICORN_TUNING]
+    return ["--workers", str(args.workers), "--blocking-threads", str(args.threads)]
 
 
-def gunicorn(processes: Processes, label: str, app: str, port: int, env: dict, workers: int):
-    argv = [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
-            *gunicorn_settings(workers)]  # fmt: skip
+def serve(processes: Processes, label: str, app: str, port: int, env: dict, args):
+    argv = [*SERVER, "--host", "127.0.0.1", "--port", str(port), *server_settings(args), app]
     proc = processes.start(label, argv, cwd=ROOT if label == "hub" else BENCH / "ingest", env=env)
     wait_port(port)
     return proc
@@ -218,7 +217,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers, both apps")
+    parser.add_argument("--workers", type=int, default=2, help="server processes, every app")
+    parser.add_argument("--threads", type=int, default=4, help="threads a process, every app")
     args = parser.parse_args()
     body = (ROOT / "tests" / "fixtures" / "github" / "push.json").read_bytes()
     hub_port, floor_port, bare_port = 18801, 18802, 18803
@@ -229,12 +229,11 @@ def main() -> int:
                  "FLOOR_REGISTRATION_ID": ids["floor"]}  # fmt: skip
     processes = Processes(Path(tempfile.mkdtemp(prefix="bench-ingest-")))
     try:
-        gunicorn(processes, "bare", "floor_app:bare_application", bare_port, floor_env,
-                 args.workers)  # fmt: skip
+        serve(processes, "bare", "floor_app:bare_application", bare_port, floor_env, args)
         bare = measure(f"http://127.0.0.1:{bare_port}/", args=args, body=body)
-        gunicorn(processes, "floor", "floor_app:application", floor_port, floor_env, args.workers)
+        serve(processes, "floor", "floor_app:application", floor_port, floor_env, args)
         floor = measure(f"http://127.0.0.1:{floor_port}/", args=args, body=body)
-        gunicorn(processes, "hub", "config.wsgi", hub_port, env, args.workers)
+        serve(processes, "hub", "config.wsgi:application", hub_port, env, args)
         hub = measure(f"http://127.0.0.1:{hub_port}/webhooks/{ids['hub']}", args=args,
                       body=body)  # fmt: skip
         processes.stop_all()
@@ -257,7 +256,7 @@ def report(runs: dict[str, dict], backlog: int, seconds: float, args) -> int:
     drain_rate = backlog / seconds if seconds else 0.0
     print(
         f"\nwrk -t2 -c{args.connections} -d{args.seconds}s after a {WARM_UP_SECONDS}s warm-up; "
-        f"gunicorn {' '.join(gunicorn_settings(args.workers))} (every system)"
+        f"granian {' '.join(server_settings(args))} (every system)"
     )
     print(f"{'system':<28}{'req/s':>10}{'p99 ms':>10}{'non-2xx':>10}{'socket err':>12}")
     for key, row in runs.items():

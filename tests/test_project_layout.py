@@ -40,7 +40,8 @@ def test_compose_describes_the_production_shape_with_health_checks():
     assert {"postgres", "redis", "web", "worker", "beat"} <= set(services)
     for name in ("postgres", "redis", "web", "worker", "beat"):
         assert "test" in services[name]["healthcheck"], name
-    assert "gunicorn" in services["web"]["command"]
+    assert services["web"]["command"][:3] == ["granian", "--interface", "wsgi"]
+    assert "config.wsgi:application" in services["web"]["command"]
     assert "worker" in services["worker"]["command"]
     beat = " ".join(services["beat"]["command"])
     assert "beat" in beat and "django_celery_beat.schedulers:DatabaseScheduler" in beat

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 
 import psycopg
 
-_connection = None
+_local = threading.local()  # a connection per server thread, as the hub has
 ACCEPTED = b'{"success": true}'
 HUB_INSERT = (
     "INSERT INTO webhooks_inboundevent (id, tenant_id, registration_id, provider, event_type, "
     "dedupe_key, object_type, object_id, occurred_at, payload, raw_body, headers, status, "
-    "attempts, error, received_at) VALUES (%s, %s, %s, 'github', %s, %s, '', '', NULL, "
-    "%s::jsonb, %s, %s::jsonb, 'pending', 0, '', now()) "
-    "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
+    "attempts, error, received_at) VALUES (gen_random_uuid(), %s, %s, 'github', %s, %s, '', '', "
+    "NULL, %s::jsonb, %s, %s::jsonb, 'pending', 0, '', now()) "
+    "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING registration_id, dedupe_key"
 )
 BARE_INSERT = (
     "INSERT INTO ingest_floor (id, dedupe_key, body) VALUES (%s, %s, %s) "
@@ -30,10 +31,12 @@ BARE_INSERT = (
 
 
 def _db():
-    global _connection
-    if _connection is None or _connection.closed:
-        _connection = psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=True)
-    return _connection
+    connection = getattr(_local, "connection", None)
+    if connection is None or connection.closed:
+        connection = _local.connection = psycopg.connect(
+            os.environ["FLOOR_DATABASE_URL"], autocommit=True
+        )
+    return connection
 
 
 def _body(environ) -> bytes:
@@ -52,7 +55,6 @@ def application(environ, start_response):
     _db().execute(
         HUB_INSERT,
         (
-            uuid.uuid4(),
             os.environ["FLOOR_TENANT_ID"],
             os.environ["FLOOR_REGISTRATION_ID"],
             environ.get("HTTP_X_GITHUB_EVENT", ""),
