@@ -99,6 +99,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DB_CONNECT_TIMEOUT_SECONDS", default=5
     )
+    # Django turns psycopg's prepared statements off unless asked. Its own cursors bind
+    # client-side and never prepare; the receive path's insert binds server-side and does.
+    # Off for a transaction-mode pooler that can't keep them (PgBouncer before 1.21).
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery ---------------------------------------------------------------------

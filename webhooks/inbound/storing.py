@@ -94,9 +94,8 @@ def _committer() -> GroupCommit[list[Row], int]:
 def _execute_insert(db: BaseDatabaseWrapper, sql: str, rows: list[Row]) -> list[tuple]:
     # Django's psycopg cursor binds client-side: it quotes every value into the SQL text (the
     # body twice, hex-escaped once). A server-side binding cursor sends the values apart, the
-    # body as binary; and the statement is prepared (Django's connections turn psycopg's
-    # automatic preparing off), so PostgreSQL parses and plans it once per connection and
-    # row count, not per request.
+    # body as binary; and the statement is prepared (unless DB_PREPARED_STATEMENTS is off),
+    # so PostgreSQL parses and plans it once per connection and row count, not per request.
     db.close_if_health_check_failed()  # what Django's cursor() does first
     db.ensure_connection()
     with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
