@@ -2,7 +2,8 @@
 must do at least — read the body and insert one row into the same PostgreSQL.
 
 ``application`` makes the hub's own insert: the same statement into the same events table
-(its columns, JSON payload and headers, indexes and foreign keys), of one event per request.
+(its columns, the body stored once, JSON headers, indexes and foreign keys), of one event per
+request.
 ``bare_application`` inserts the body alone into a three-column table, for reference.
 """
 
@@ -19,9 +20,9 @@ _local = threading.local()  # a connection per server thread, as the hub has
 ACCEPTED = b'{"success": true}'
 HUB_INSERT = (
     "INSERT INTO webhooks_inboundevent (id, tenant_id, registration_id, provider, event_type, "
-    "dedupe_key, object_type, object_id, occurred_at, payload, raw_body, headers, status, "
-    "attempts, error, received_at) VALUES (gen_random_uuid(), %s, %s, 'github', %s, %s, '', '', "
-    "NULL, %s::jsonb, %s, %s::jsonb, 'pending', 0, '', now()) "
+    "dedupe_key, object_type, object_id, occurred_at, payload, payload_in_body, raw_body, "
+    "headers, status, attempts, error, received_at) VALUES (gen_random_uuid(), %s, %s, 'github', "
+    "%s, %s, '', '', NULL, NULL, true, %s, %s::jsonb, 'pending', 0, '', now()) "
     "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING registration_id, dedupe_key"
 )
 BARE_INSERT = (
@@ -59,7 +60,6 @@ def application(environ, start_response):
             os.environ["FLOOR_REGISTRATION_ID"],
             environ.get("HTTP_X_GITHUB_EVENT", ""),
             environ.get("HTTP_X_GITHUB_DELIVERY") or str(uuid.uuid4()),
-            body.decode(),
             body,
             json.dumps(headers),
         ),

@@ -7,9 +7,11 @@ from the events table, not kept as counters a hot row would serialise on.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 
+from connectors.providers.inbound import read_json
 from core.fields import EncryptedJSONField, EncryptedTextField
 from tenants.models import Tenant
 
@@ -84,6 +86,11 @@ class InboundEvent(models.Model):
     Every receive inserts a row, so the table carries no index it doesn't need: the foreign
     keys have none of their own (the composite indexes below lead with them), and on PostgreSQL
     the body and payload are compressed with lz4 rather than pglz (migration 0003).
+
+    The body is stored once: an event whose payload is the body's whole JSON (the common case,
+    one event a request) keeps only the raw body, and ``payload`` reads it from there;
+    ``stored_payload`` holds the others (one of a list, a form field's JSON, a payload with a
+    character ``jsonb`` can't store).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -99,7 +106,8 @@ class InboundEvent(models.Model):
     object_type = models.CharField(max_length=80, blank=True)
     object_id = models.CharField(max_length=255, blank=True)
     occurred_at = models.DateTimeField(null=True, blank=True)
-    payload = models.JSONField(null=True)
+    stored_payload = models.JSONField(null=True, db_column="payload")
+    payload_in_body = models.BooleanField(default=False)
     raw_body = models.BinaryField()
     headers = models.JSONField(default=dict)
     status = models.CharField(
@@ -125,6 +133,22 @@ class InboundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}.{self.event_type} {self.dedupe_key}"
+
+    @property
+    def payload(self) -> Any:
+        if not self.payload_in_body:
+            return self.stored_payload
+        if "_body_payload" not in self.__dict__:
+            # The claim query selects the body only for such events (processing.py).
+            body = self.__dict__.get("body_of_payload")
+            raw = bytes(self.raw_body if body is None else body)
+            self.__dict__["_body_payload"] = read_json(raw)
+        return self.__dict__["_body_payload"]
+
+    @payload.setter
+    def payload(self, value: Any) -> None:
+        self.stored_payload, self.payload_in_body = value, False
+        self.__dict__.pop("_body_payload", None)
 
     @property
     def body_text(self) -> str:

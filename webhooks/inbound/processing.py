@@ -15,7 +15,7 @@ from datetime import datetime
 import structlog
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import BinaryField, Case, F, When
 from django.utils import timezone
 
 from webhooks.inbound import handlers
@@ -61,9 +61,15 @@ def process_all(*, limit: int = BATCH_SIZE, max_batches: int = 1000) -> int:
 def _claim(*, limit: int) -> list[InboundEvent]:
     # prefetch, not select_related: each registration is loaded (and its secret decrypted)
     # once per batch instead of once per event row.
+    # The raw body is read only for the events whose payload it holds (InboundEvent.payload).
     return list(
         InboundEvent.objects.filter(status=InboundStatus.PENDING)
         .defer(*UNREAD_FIELDS)
+        .annotate(
+            body_of_payload=Case(
+                When(payload_in_body=True, then=F("raw_body")), output_field=BinaryField()
+            )
+        )
         .prefetch_related("registration", "tenant")
         .order_by("received_at")
         .select_for_update(skip_locked=True)[:limit]

@@ -13,7 +13,6 @@ import json
 import uuid
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
 
 import orjson
 import psycopg
@@ -146,29 +145,13 @@ def _postgres_row(row: dict, request: InboundRequest) -> Row:
     """What psycopg is sent for a row: it adapts uuids, text, datetimes and bytes itself (the
     fields' generic get_db_prep_save costs more than the insert's own Python)."""
     values = [row[name] for name in SENT_FIELDS]
-    values[_PAYLOAD] = _postgres_payload(row["payload"], request)
+    payload = values[_PAYLOAD]
+    if payload is not None and payload is getattr(request, "parsed_json", None):
+        values[_PAYLOAD], values[_IN_BODY] = None, True  # the raw body keeps it
+    elif payload is not None:
+        values[_PAYLOAD] = Jsonb(payload)
     values[_HEADERS] = Jsonb(row["headers"], dumps=orjson.dumps)  # names and values: str
     return tuple(values)
-
-
-def _postgres_payload(payload: Any, request: InboundRequest) -> Any:
-    if payload is None:
-        return None
-    if payload is getattr(request, "parsed_json", None):
-        text = _json_text(request.body)
-        if text is not None:
-            return text  # an untyped parameter: PostgreSQL reads it as the column's jsonb
-    return Jsonb(payload)
-
-
-def _json_text(body: bytes) -> str | None:
-    """The body as text PostgreSQL's jsonb can read, or None (Python's json reads UTF-16 and
-    -32 and a byte-order mark; jsonb only plain UTF-8)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return None if text.startswith("\ufeff") else text
 
 
 @cache
@@ -180,10 +163,11 @@ def _insert_columns() -> tuple[list, str]:
 # What a request sends for each event; the rest is the same for every new event.
 SENT_FIELDS = (
     "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type", "object_id",
-    "occurred_at", "payload", "raw_body", "headers",
+    "occurred_at", "stored_payload", "payload_in_body", "raw_body", "headers",
 )  # fmt: skip
-_REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _HEADERS = (
-    SENT_FIELDS.index(name) for name in ("registration", "dedupe_key", "payload", "headers")
+_REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _IN_BODY, _HEADERS = (
+    SENT_FIELDS.index(name)
+    for name in ("registration", "dedupe_key", "stored_payload", "payload_in_body", "headers")
 )
 
 
@@ -197,20 +181,18 @@ def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
         "object_type": event.object_type[:80],
         "object_id": str(event.object_id)[:255],
         "occurred_at": event.occurred_at,
-        "payload": _storable(event.payload, request.body),
+        "stored_payload": _storable(event.payload, request.body),
+        "payload_in_body": False,  # on PostgreSQL, _postgres_row decides
         "raw_body": request.body,
         "headers": headers,
     }
 
 
-# The only ways a NUL can reach a parsed payload: the JSON escape, a form body's %00, a raw NUL.
-NUL_CARRIERS = (b"\\u0000", b"%00", b"\x00")
-
-
 def _storable(payload, body: bytes):
-    """PostgreSQL's jsonb refuses NUL: such a payload is kept only as the raw body. The body
-    is scanned once per request; payloads are serialised only when it might carry one."""
-    if not any(carrier in body for carrier in NUL_CARRIERS):
+    """PostgreSQL's jsonb refuses NUL, and so would the outbox's: such a payload is kept only
+    as the raw body, and the event's payload says so. The body is scanned once per request;
+    payloads are serialised only when it might carry one."""
+    if b"\\u0000" not in body and b"%00" not in body and b"\x00" not in body:
         return payload
     return (
         payload if "\\u0000" not in json.dumps(payload, default=str) else {"unstorable_json": True}

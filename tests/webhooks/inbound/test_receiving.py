@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from tests.webhooks.inbound.conftest import github_delivery, post_signed
@@ -117,3 +118,38 @@ def test_a_payload_postgres_cannot_store_as_json_is_kept_as_raw_body(provider, g
     assert response.status_code == 202
     event = InboundEvent.objects.get()
     assert event.payload == {"unstorable_json": True} and bytes(event.raw_body) == body
+
+
+def test_a_payload_that_is_the_whole_body_is_stored_once(provider, github_registration):
+    signed = github_delivery(webhook_url(github_registration), PING, delivery="once")
+    assert post_signed(provider, signed).status_code == 202
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT payload, payload_in_body FROM webhooks_inboundevent")
+        assert cursor.fetchall() == [(None, True)]  # no jsonb copy of the body
+    assert InboundEvent.objects.get().payload == PING
+
+
+def test_events_of_a_list_body_keep_their_own_payloads(provider, tenant):
+    from connectors.sandbox import webhooks as signers
+
+    registration = WebhookRegistration.objects.create(
+        tenant=tenant, provider="standard", event_types=["*"], secret="whsec_" + "MfKQ" * 8
+    )
+    items = [{"type": "invoice.paid", "data": {"n": n}} for n in range(2)]
+    signed = signers.build("standard", webhook_url(registration), registration.secret, items)
+    response = post_signed(provider, signed)
+    assert response.status_code == 202
+    stored = InboundEvent.objects.order_by("stored_payload__data__n")
+    assert [(e.payload_in_body, e.payload) for e in stored] == [(False, item) for item in items]
+
+
+def test_processing_reads_a_body_held_payload_without_another_query(
+    provider, github_registration, django_assert_num_queries
+):
+    from webhooks.inbound.processing import _claim
+
+    post_signed(provider, github_delivery(webhook_url(github_registration), PING))
+    with transaction.atomic():
+        (event,) = _claim(limit=10)
+        with django_assert_num_queries(0):
+            assert event.payload == PING
