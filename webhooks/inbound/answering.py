@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import structlog
@@ -106,9 +107,12 @@ def _answer(
         return Reply(status=outcome.status, body=outcome.body, content_type=outcome.content_type)
     if method != "POST":
         return _error(405, "webhooks are POSTed")
-    return json_reply(
-        202, {"success": True, "accepted": outcome.accepted, "duplicates": outcome.duplicates}
-    )
+    return _accepted_reply(outcome.accepted, outcome.duplicates)
+
+
+@lru_cache(maxsize=256)
+def _accepted_reply(accepted: int, duplicates: int) -> Reply:
+    return json_reply(202, {"success": True, "accepted": accepted, "duplicates": duplicates})
 
 
 def declared_length(meta: Mapping[str, Any]) -> int:

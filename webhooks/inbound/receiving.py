@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import structlog
@@ -71,9 +72,15 @@ def receive(
     events = module.parse(request)
     accepted = store_events(registration, request, events)
     if accepted:
-        INGEST.labels(provider=registration.provider, mode="webhook").inc(accepted)
+        _ingested(registration.provider).inc(accepted)
         wake_processor()
     return Received(accepted=accepted, duplicates=len(events) - accepted)
+
+
+@cache
+def _ingested(provider: str):
+    """The provider's labelled counter, looked up once (``labels`` costs more than ``inc``)."""
+    return INGEST.labels(provider=provider, mode="webhook")
 
 
 def record_signature_failure(registration: ActiveRegistration, *, reason: str) -> None:
