@@ -137,14 +137,18 @@ def inbound_request(request: HttpRequest) -> InboundRequest:
 def lower_case_headers(meta: Mapping[str, Any]) -> dict[str, str]:
     """``request.headers`` with lower-case names, read from META directly (HttpHeaders
     title-cases each name, only for us to lower-case it again)."""
-    headers = {}
-    for key, value in meta.items():
-        if key.startswith("HTTP_"):
-            key = key[5:]
-        elif key not in HttpHeaders.UNPREFIXED_HEADERS:
-            continue
-        headers[key.replace("_", "-").lower()] = value
-    return headers
+    return {name: value for key, value in meta.items() if (name := _header_name(key))}
+
+
+@lru_cache(maxsize=1024)
+def _header_name(meta_key: str) -> str | None:
+    """The lower-case header name of a META key, or None when the key is no header (the same
+    few dozen keys arrive with every request: each is worked out once)."""
+    if meta_key.startswith("HTTP_"):
+        meta_key = meta_key[5:]
+    elif meta_key not in HttpHeaders.UNPREFIXED_HEADERS:
+        return None
+    return meta_key.replace("_", "-").lower()
 
 
 def _rate_limited(registration: ActiveRegistration) -> bool:

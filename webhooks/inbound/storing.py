@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
+from weakref import WeakKeyDictionary
 
 import orjson
 import psycopg
@@ -27,7 +28,7 @@ from connectors.providers.inbound import ALWAYS_SECRET_HEADERS, InboundRequest, 
 from core.group_commit import GroupCommit
 from core.metrics import PREFIX
 from webhooks.inbound.models import InboundEvent, InboundStatus
-from webhooks.inbound.registry import ActiveRegistration
+from webhooks.inbound.registry import INBOUND_PROVIDERS, ActiveRegistration
 
 Row = tuple  # one event's column values, in INSERT_FIELDS order
 REQUESTS_PER_COMMIT = Histogram(
@@ -56,11 +57,16 @@ def store_events(
 
 
 def stored_headers(registration: ActiveRegistration, request: InboundRequest) -> dict[str, str]:
-    secret = ALWAYS_SECRET_HEADERS | getattr(registration.module, "SECRET_HEADERS", frozenset())
-    configured = registration.config.get("header_name")
-    if configured:
-        secret = secret | {configured.lower()}
+    secret = _secret_headers(registration.provider, registration.config.get("header_name"))
     return {k: v for k, v in request.headers.items() if k not in secret}
+
+
+@lru_cache(maxsize=256)
+def _secret_headers(provider: str, configured: str | None) -> frozenset[str]:
+    """Never stored: credentials, the provider's own secret headers, a configured one."""
+    module = INBOUND_PROVIDERS[provider]
+    secret = ALWAYS_SECRET_HEADERS | getattr(module, "SECRET_HEADERS", frozenset())
+    return secret | {configured.lower()} if configured else secret
 
 
 def insert_batches(db: BaseDatabaseWrapper, batches: Sequence[list[Row]]) -> list[int]:
@@ -97,9 +103,21 @@ def _execute_insert(db: BaseDatabaseWrapper, sql: str, rows: list[Row]) -> list[
     # so PostgreSQL parses and plans it once per connection and row count, not per request.
     db.close_if_health_check_failed()  # what Django's cursor() does first
     db.ensure_connection()
-    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
+    with db.wrap_database_errors:
+        cursor = _cursor_of(db.connection)
         cursor.execute(sql, [value for row in rows for value in row], prepare=True)
         return cursor.fetchall()
+
+
+_cursors: WeakKeyDictionary[psycopg.Connection, psycopg.Cursor] = WeakKeyDictionary()
+
+
+def _cursor_of(connection: psycopg.Connection) -> psycopg.Cursor:
+    """One server-side binding cursor per connection, kept while the connection lives."""
+    cursor = _cursors.get(connection)
+    if cursor is None or cursor.closed:
+        cursor = _cursors[connection] = psycopg.Cursor(connection)
+    return cursor
 
 
 @cache
