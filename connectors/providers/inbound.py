@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,6 +87,7 @@ class ParsedEvent:
 # Every digit becomes "0", and nothing else does: a run of 20 "0"s is a run of 20 digits.
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _LONG_RUN = b"0" * 20
+_ZEROS = re.compile(rb"0+")
 
 
 def read_json(body: bytes) -> Any:
@@ -109,17 +111,12 @@ def _may_hold_a_long_integer(body: bytes) -> bool:
     marked = body.translate(_DIGITS_AS_ZEROS)  # in C: scanning in Python costs more than json
     run = marked.find(_LONG_RUN)
     while run != -1:
-        before = run - 1
-        if before >= 0 and body[before] == ord("-"):
-            before -= 1
-        while before >= 0 and body[before] in b" \t\r\n":
-            before -= 1
-        if before < 0 or body[before] in b":,[":
+        # What precedes the run, less whitespace and minus signs (none left: the start, or too
+        # much whitespace to look through, which json may as well read).
+        before = body[max(0, run - 64) : run].rstrip(b" \t\r\n-")
+        if not before or before[-1:] in (b":", b",", b"["):
             return True
-        end = run + len(_LONG_RUN)
-        while end < len(marked) and marked[end] == ord("0"):
-            end += 1
-        run = marked.find(_LONG_RUN, end)
+        run = marked.find(_LONG_RUN, _ZEROS.match(marked, run).end())
     return False
 
 

@@ -36,6 +36,7 @@ def test_any_json_reads_as_json_loads_reads_it(value, ascii_only):
         b'{"id": 123456789012345678901234567890}',  # beyond 64 bits: an int, not a float
         b'{"sha": "00000000000000000000000000", "id": [\n -12345678901234567890123]}',
         b'{"ratio": 0.12345678901234567890123, "sha": "00000000000000000000000000"}',
+        b"[" + b" " * 100 + b"123456789012345678901234]",  # far from its bracket
         b'{"ratio": NaN}',  # json's extension
         "\ufeff{}".encode(),  # a byte-order mark
         '{"a": "\u00e9"}'.encode("utf-16"),  # json detects UTF-16 and -32
