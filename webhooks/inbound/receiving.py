@@ -30,8 +30,8 @@ log = structlog.get_logger(__name__)
 @dataclass(frozen=True)
 class ReceivedRequest(InboundRequest):
     """An InboundRequest that remembers its body's JSON once a provider module has parsed it:
-    an event whose payload is that very object is stored from the body's own text, which
-    PostgreSQL parses, instead of being serialised back to JSON in the request."""
+    an event whose payload is that very object is kept by the raw body alone, not stored a
+    second time as JSON (``storing._row``)."""
 
     def json(self) -> Any:
         parsed = super().json()

@@ -30,7 +30,7 @@ from core.metrics import PREFIX
 from webhooks.inbound.models import InboundEvent, InboundStatus
 from webhooks.inbound.registry import INBOUND_PROVIDERS, ActiveRegistration
 
-Row = tuple  # one event's column values, in INSERT_FIELDS order
+Row = tuple  # one event's column values, in SENT_FIELDS order
 REQUESTS_PER_COMMIT = Histogram(
     f"{PREFIX}_inbound_requests_per_commit",
     "Webhook requests whose events one shared INSERT and commit stored (group commit).",
@@ -50,7 +50,7 @@ def store_events(
     db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
     if db.vendor != "postgresql":
         return _insert_portable(db, rows)
-    values = [_postgres_row(row, request) for row in rows]
+    values = [_postgres_row(row) for row in rows]
     if settings.INBOUND_GROUP_COMMIT and db.get_autocommit() and not db.in_atomic_block:
         return _committer().submit(values)
     return insert_batches(db, [values])[0]
@@ -74,17 +74,17 @@ def insert_batches(db: BaseDatabaseWrapper, batches: Sequence[list[Row]]) -> lis
 
     A key repeated within the statement is sent once, for the first row holding it: a later
     one is a duplicate already, and each stored key is then credited to one row alone."""
-    sent: dict[tuple, None] = {}
+    first: dict[tuple, Row] = {}
     for batch in batches:
         for row in batch:
-            sent.setdefault((row[_REGISTRATION], row[_DEDUPE_KEY]), row)
-    rows = list(sent.values())
+            first.setdefault(_key(row), row)
+    rows = list(first.values())
     new = set(_execute_insert(db, _insert_sql(len(rows)), rows))
-    return [sum(sent[key] is row and key in new for key, row in _keyed(batch)) for batch in batches]
+    return [sum(first[_key(r)] is r and _key(r) in new for r in batch) for batch in batches]
 
 
-def _keyed(batch: list[Row]):
-    return (((row[_REGISTRATION], row[_DEDUPE_KEY]), row) for row in batch)
+def _key(row: Row) -> tuple:
+    return row[_REGISTRATION], row[_DEDUPE_KEY]  # what RETURNING gives back for a new row
 
 
 @cache
@@ -122,52 +122,49 @@ def _cursor_of(connection: psycopg.Connection) -> psycopg.Cursor:
 
 @cache
 def _insert_sql(row_count: int) -> str:
-    """The columns PostgreSQL fills itself are not sent: the id, the status a new event has,
-    and the time it was stored."""
-    _fields, columns = _insert_columns()
-    sent = ", ".join(["%s"] * len(SENT_FIELDS))
-    row = f"(gen_random_uuid(), {sent}, 'pending', 0, '', now())"
-    return (
-        f"INSERT INTO {InboundEvent._meta.db_table} (id, {columns}, status, attempts, error, "
-        f"received_at) VALUES {', '.join([row] * row_count)} "
-        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING registration_id, dedupe_key"
+    """PostgreSQL fills the id and the time it stored the event itself."""
+    placeholders = ", ".join(["%s"] * len(SENT_FIELDS))
+    return _insert_statement(
+        f"gen_random_uuid(), {placeholders}, now()",
+        row_count=row_count,
+        returning="registration_id, dedupe_key",
     )
 
 
 def _insert_portable(db: BaseDatabaseWrapper, rows: list[dict]) -> int:
     """The embedded default's (SQLite) insert: the fields' own adaptation, one statement."""
-    fields, columns = _insert_columns()
+    fields, _columns = _insert_columns()
     meta, now = InboundEvent._meta, timezone.now()
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 5)) + ")"] * len(rows))
     params = []
     for row in rows:
         params.append(meta.get_field("id").get_db_prep_save(uuid.uuid4(), db))
         params += [f.get_db_prep_save(row[f.name], db) for f in fields]
-        params += [
-            InboundStatus.PENDING,
-            0,
-            "",
-            meta.get_field("received_at").get_db_prep_save(now, db),
-        ]
-    sql = (
-        f"INSERT INTO {InboundEvent._meta.db_table} (id, {columns}, status, attempts, error, "
-        f"received_at) VALUES {placeholders} "
-        "ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING id"
-    )
+        params.append(meta.get_field("received_at").get_db_prep_save(now, db))
+    placeholders = ", ".join(["%s"] * (len(fields) + 2))
+    sql = _insert_statement(placeholders, row_count=len(rows), returning="id")
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         return len(cursor.fetchall())
 
 
-def _postgres_row(row: dict, request: InboundRequest) -> Row:
+def _insert_statement(row_values: str, *, row_count: int, returning: str) -> str:
+    """The receive insert on either backend. ``row_values`` is one row's values for the id,
+    the SENT_FIELDS and the time stored; every new event starts pending and unattempted."""
+    _fields, columns = _insert_columns()
+    row = f"({row_values}, '{InboundStatus.PENDING}', 0, '')"
+    return (
+        f"INSERT INTO {InboundEvent._meta.db_table} (id, {columns}, received_at, status, "
+        f"attempts, error) VALUES {', '.join([row] * row_count)} "
+        f"ON CONFLICT (registration_id, dedupe_key) DO NOTHING RETURNING {returning}"
+    )
+
+
+def _postgres_row(row: dict) -> Row:
     """What psycopg is sent for a row: it adapts uuids, text, datetimes and bytes itself (the
     fields' generic get_db_prep_save costs more than the insert's own Python)."""
     values = [row[name] for name in SENT_FIELDS]
-    payload = values[_PAYLOAD]
-    if payload is not None and payload is getattr(request, "parsed_json", None):
-        values[_PAYLOAD], values[_IN_BODY] = None, True  # the raw body keeps it
-    elif payload is not None:
-        values[_PAYLOAD] = Jsonb(payload)
+    if values[_PAYLOAD] is not None:
+        values[_PAYLOAD] = Jsonb(values[_PAYLOAD])
     values[_HEADERS] = Jsonb(row["headers"], dumps=orjson.dumps)  # names and values: str
     return tuple(values)
 
@@ -183,13 +180,15 @@ SENT_FIELDS = (
     "tenant", "registration", "provider", "event_type", "dedupe_key", "object_type", "object_id",
     "occurred_at", "stored_payload", "payload_in_body", "raw_body", "headers",
 )  # fmt: skip
-_REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _IN_BODY, _HEADERS = (
-    SENT_FIELDS.index(name)
-    for name in ("registration", "dedupe_key", "stored_payload", "payload_in_body", "headers")
+_REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _HEADERS = (
+    SENT_FIELDS.index(name) for name in ("registration", "dedupe_key", "stored_payload", "headers")
 )
 
 
 def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
+    payload = _storable(event.payload, request.body)
+    # The body's whole JSON is kept by the raw body alone (InboundEvent.payload reads it back).
+    in_body = payload is not None and payload is getattr(request, "parsed_json", None)
     return {
         "tenant": registration.tenant_id,
         "registration": registration.id,
@@ -199,8 +198,8 @@ def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
         "object_type": event.object_type[:80],
         "object_id": str(event.object_id)[:255],
         "occurred_at": event.occurred_at,
-        "stored_payload": _storable(event.payload, request.body),
-        "payload_in_body": False,  # on PostgreSQL, _postgres_row decides
+        "stored_payload": None if in_body else payload,
+        "payload_in_body": in_body,
         "raw_body": request.body,
         "headers": headers,
     }
