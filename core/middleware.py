@@ -4,7 +4,7 @@ a 400 for URLs carrying a NUL character."""
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +18,7 @@ def bind_request_id(meta: Mapping[str, Any]) -> str:
     """The request's id (the caller's ``X-Request-Id`` when it is a safe one, else a new one),
     bound into the log context of everything the request does."""
     supplied = meta.get("HTTP_X_REQUEST_ID", "")
-    request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+    request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else secrets.token_hex(16)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(request_id=request_id)
     return request_id

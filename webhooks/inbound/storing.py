@@ -46,7 +46,10 @@ def store_events(
     if not events:
         return 0
     headers = stored_headers(registration, request)
-    rows = [_row(registration, e, request=request, headers=headers) for e in events]
+    nul_free = not may_hold_a_nul(request.body)
+    rows = [
+        _row(registration, e, request=request, headers=headers, nul_free=nul_free) for e in events
+    ]
     db = connections[DEFAULT_DB_ALIAS]  # once, not through the thread-local proxy per value
     if db.vendor != "postgresql":
         return _insert_portable(db, rows)
@@ -185,8 +188,8 @@ _REGISTRATION, _DEDUPE_KEY, _PAYLOAD, _HEADERS = (
 )
 
 
-def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
-    payload = _storable(event.payload, request.body)
+def _row(registration, event: ParsedEvent, *, request, headers, nul_free: bool) -> dict:
+    payload = event.payload if nul_free else _storable(event.payload)
     # The body's whole JSON is kept by the raw body alone (InboundEvent.payload reads it back).
     in_body = payload is not None and payload is getattr(request, "parsed_json", None)
     return {
@@ -205,12 +208,20 @@ def _row(registration, event: ParsedEvent, *, request, headers) -> dict:
     }
 
 
-def _storable(payload, body: bytes):
-    """PostgreSQL's jsonb refuses NUL, and so would the outbox's: such a payload is kept only
-    as the raw body, and the event's payload says so. The body is scanned once per request;
-    payloads are serialised only when it might carry one."""
-    if b"\\u0000" not in body and b"%00" not in body and b"\x00" not in body:
-        return payload
+def may_hold_a_nul(body: bytes) -> bool:
+    """Whether a payload read from this body may hold a NUL: raw, JSON-escaped or
+    form-encoded. Each byte looked for first is found by ``memchr``; the slower searches for
+    the longer sequences run only in a body that holds the byte they start with."""
     return (
-        payload if "\\u0000" not in json.dumps(payload, default=str) else {"unstorable_json": True}
+        b"\x00" in body
+        or (b"\\" in body and b"\\u0000" in body)
+        or (b"%" in body and b"%00" in body)
     )
+
+
+def _storable(payload):
+    """PostgreSQL's jsonb refuses NUL, and so would the outbox's: such a payload is kept only
+    as the raw body, and the event's payload says so."""
+    if "\\u0000" in json.dumps(payload, default=str):
+        return {"unstorable_json": True}
+    return payload

@@ -13,6 +13,7 @@ from tests.webhooks.inbound.conftest import github_delivery, post_signed
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
 from webhooks.inbound.processing import process_all
 from webhooks.inbound.registrations import webhook_url
+from webhooks.inbound.storing import may_hold_a_nul
 from webhooks.outbound.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +119,21 @@ def test_a_payload_postgres_cannot_store_as_json_is_kept_as_raw_body(provider, g
     assert response.status_code == 202
     event = InboundEvent.objects.get()
     assert event.payload == {"unstorable_json": True} and bytes(event.raw_body) == body
+
+
+@pytest.mark.parametrize(
+    ("body", "may_hold"),
+    [
+        (b'{"a": "\\u0000"}', True),
+        (b"payload=%7B%22a%22%3A%22%00%22%7D", True),
+        (b'{"a": "\x00"}', True),
+        (b'{"a": "line\\nbreak \\u00e9"}', False),
+        (b"payload=%7B%22a%22%3A1%7D", False),
+        (b'{"a": "0000 u0000 %0"}', False),
+    ],
+)
+def test_only_a_body_that_may_carry_a_nul_has_its_payload_checked(body, may_hold):
+    assert may_hold_a_nul(body) is may_hold
 
 
 def test_a_payload_that_is_the_whole_body_is_stored_once(provider, github_registration):
