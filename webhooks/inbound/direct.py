@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from http.client import responses
 from typing import Any
 
@@ -38,10 +37,11 @@ from django.utils.log import log_response
 
 from core.middleware import bind_request_id
 from webhooks.inbound.answering import (
-    RECEIVE_RESPONSES,
     answer,
+    count_response,
     declared_length,
     lower_case_headers,
+    public_base_url,
 )
 from webhooks.inbound.receiving import ReceivedRequest
 from webhooks.inbound.registry import active_registration
@@ -112,7 +112,7 @@ def read_request(environ: Mapping[str, Any], length: int) -> ReceivedRequest:
     body = environ["wsgi.input"].read(length) if length > 0 else b""
     return ReceivedRequest(
         method="POST",
-        url=f"{_base_url()}{request_path(environ)}",
+        url=f"{public_base_url()}{request_path(environ)}",
         headers=lower_case_headers(environ),
         query={},
         body=body,
@@ -123,14 +123,6 @@ def request_path(environ: Mapping[str, Any]) -> str:
     """``HttpRequest.path``, as Django builds it from the script name and path."""
     script_name = get_script_name(environ)
     return "{}/{}".format(script_name.rstrip("/"), environ["PATH_INFO"].replace("/", "", 1))
-
-
-@cache
-def _base_url() -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/")
-
-
-setting_changed.connect(lambda **kwargs: _base_url.cache_clear(), weak=False)
 
 
 class DirectReceive:
@@ -164,7 +156,7 @@ class DirectReceive:
         if reply.status >= 400:
             response = as_response(reply)
             return self._send(response, WSGIRequest(environ), added, start_response)
-        _responses(reply.status).inc()
+        count_response(reply.status).inc()
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]
         start_response(f"{reply.status} {responses[reply.status]}", [*headers, *added])
         return [reply.body]
@@ -177,12 +169,7 @@ class DirectReceive:
         log_response(
             "%s: %s", response.reason_phrase, request.path, response=response, request=request
         )
-        _responses(response.status_code).inc()
+        count_response(response.status_code).inc()
         headers = [*response.items(), ("Content-Length", str(len(response.content))), *added]
         start_response(f"{response.status_code} {response.reason_phrase}", headers)
         return [response.content]
-
-
-@cache
-def _responses(status: int):
-    return RECEIVE_RESPONSES.labels(status=str(status))

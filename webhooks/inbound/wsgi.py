@@ -32,7 +32,7 @@ from django.urls import ResolverMatch, resolve, set_script_prefix
 from django.urls.converters import UUIDConverter
 from django.utils.module_loading import import_string
 
-from webhooks.inbound.answering import RECEIVE_RESPONSES
+from webhooks.inbound.answering import count_response
 from webhooks.inbound.direct import DirectReceive, static_headers
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -50,7 +50,7 @@ SKIPPED_MIDDLEWARE = frozenset(
         # Content-Length it adds are done here.
         "django.middleware.common.CommonMiddleware",
         # Its eight labelled series and three histograms per request cost about a tenth of the
-        # path; RECEIVE_RESPONSES counts these requests instead.
+        # path; answering.RECEIVE_RESPONSES counts these requests instead.
         "django_prometheus.middleware.PrometheusBeforeMiddleware",
         "django_prometheus.middleware.PrometheusAfterMiddleware",
     }
@@ -113,7 +113,7 @@ class ReceiveHandler(BaseHandler):
             response = self.get_response(WSGIRequest(environ))
         finally:
             self.connection.release()
-        RECEIVE_RESPONSES.labels(status=str(response.status_code)).inc()
+        count_response(response.status_code).inc()
         if not response.streaming and not response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         headers = [
