@@ -26,3 +26,19 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(item) for item in value)
     return False
+
+
+class CurlDefaultJSONParser(StorableJSONParser):
+    """JSON sent as ``application/x-www-form-urlencoded``: what ``curl -d '{...}'`` does when
+    no Content-Type is given, as seed 001's own testing script does. The body must still be
+    JSON; a real form is a 400 saying to send JSON."""
+
+    media_type = "application/x-www-form-urlencoded"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as exc:
+            raise ParseError(
+                f"{exc.detail}; send a JSON body (Content-Type: application/json)"
+            ) from exc

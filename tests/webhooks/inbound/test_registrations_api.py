@@ -52,3 +52,14 @@ def test_list_filter_delete_and_tenant_isolation(api_client, github_registration
     assert api_client.get("/webhooks/health").json()["registrations"] == 1
     assert api_client.delete(f"/webhooks/{github_registration.id}").status_code == 204
     assert WebhookRegistration.objects.count() == 0
+
+
+def test_a_form_body_is_a_400_asking_for_json(api_client, github_connection):
+    response = api_client.post(
+        "/integrations/github/webhooks",
+        "connectionId=x&events=push",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "Content-Type: application/json" in response.json()["detail"]
+    assert WebhookRegistration.objects.count() == 0

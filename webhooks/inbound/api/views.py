@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors.errors import ConnectorError
+from core.api.parsers import CurlDefaultJSONParser, StorableJSONParser
 from tenants.scoping import request_tenant
 from webhooks.inbound import registrations
 from webhooks.inbound.health import registration_health
@@ -56,7 +57,10 @@ REGISTERED = inline_serializer(
 
 
 class RegisterView(APIView):
-    @extend_schema(request=RegisterSerializer, responses={201: REGISTERED})
+    # Seed 001 registers with `curl -d '{...}'`, which labels the JSON as a form.
+    parser_classes = (StorableJSONParser, CurlDefaultJSONParser)
+
+    @extend_schema(request={"application/json": RegisterSerializer}, responses={201: REGISTERED})
     def post(self, request: Request, integration_id: str) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
