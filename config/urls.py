@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connectors.api import urls as connector_urls
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", include("django_prometheus.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs", RedirectView.as_view(pattern_name="api-docs")),  # where seed 003 says they are
     path("api/v1/", include("tenants.api.urls")),
     path("api/v1/", include(outbound_urls.v1_urlpatterns)),
     path("api/webhooks/", include(outbound_urls.seed_urlpatterns)),

@@ -74,6 +74,7 @@ def upsert_contact(context: CapabilityContext, payload: dict[str, Any]) -> dict[
 # --- inbound webhook steps -----------------------------------------------------------------
 
 DEFAULT_HEADER = "X-Api-Key"
+SEED_000_CONFIG = {"auth": "seed"}  # what seed 000's provider endpoint verifies
 DEFAULT_SECRET_PARAM = "code"  # WebhookKey's parameter; HttpQueryString's secret pair by default
 # The step's message -> the event's action. Assign and SetState change columns of the row
 # (owner, status), so they are updates of it.

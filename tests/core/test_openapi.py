@@ -29,3 +29,9 @@ def test_swagger_ui_is_served_from_local_static_files(client):
     for asset in assets:
         if asset.startswith("/static/"):
             assert client.get(asset).status_code == 200, asset
+
+
+def test_seed_003s_docs_address_leads_to_the_docs(client):
+    response = client.get("/docs", follow=True)
+    assert response.redirect_chain == [("/api/docs/", 302)]
+    assert response.status_code == 200

@@ -60,13 +60,18 @@ def _load(code: str) -> ActiveRegistration | None:
 
 def _endpoint_row(tenant: Tenant, code: str, secret: str) -> WebhookRegistration:
     lookup = {"tenant": tenant, "provider": code, "kind": RegistrationKind.PROVIDER_ENDPOINT}
+    # The seed's scheme, where it isn't the provider's default (Dynamics' X-Dynamics-Signature).
+    config = dict(getattr(INBOUND_PROVIDERS[code], "SEED_000_CONFIG", {}))
     row = WebhookRegistration.objects.filter(**lookup).first()
     if row is None:
         try:
-            row = WebhookRegistration.objects.create(**lookup, event_types=["*"], secret=secret)
+            row = WebhookRegistration.objects.create(
+                **lookup, event_types=["*"], secret=secret, config=config
+            )
         except IntegrityError:  # another process created it first
             row = WebhookRegistration.objects.get(**lookup)
-    if row.secret != secret:  # the environment is the source of truth for this endpoint
-        row.secret = secret
-        row.save(update_fields=["secret", "updated_at"])
+    if row.secret != secret or row.config != config:
+        # The environment and the seed are the source of truth for this endpoint.
+        row.secret, row.config = secret, config
+        row.save(update_fields=["secret", "config", "updated_at"])
     return row

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+from pathlib import Path
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,6 +19,7 @@ from webhooks.inbound.registrations import webhook_url
 
 pytestmark = pytest.mark.django_db
 HUBSPOT_SECRET = "seed-000-hubspot-secret"
+FIXTURES = Path(__file__).parents[2] / "fixtures"
 ENDPOINT = "http://testserver/api/v1/connectors/hubspot/webhook"
 
 
@@ -94,3 +98,29 @@ def test_slack_url_verification_through_the_view(tenant, settings):
     response = post_signed(APIClient(), signed)
     assert response.status_code == 200 and response.json() == {"challenge": challenge["challenge"]}
     assert InboundEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("provider", "header", "fixture"),
+    [
+        ("hubspot", "X-HubSpot-Signature", "hubspot/contact_created.json"),
+        ("salesforce", "X-Salesforce-Signature", "salesforce/Contact.created.json"),
+        ("dynamics", "X-Dynamics-Signature", "dynamics/contact_created.json"),
+    ],
+)
+def test_seed_000_signs_each_provider_as_its_document_says(
+    seed_000, monkeypatch, provider, header, fixture
+):
+    """Seed 000: hex HMAC-SHA256 of the raw body under a header named per provider."""
+    secret = f"seed-000-{provider}-secret"
+    monkeypatch.setenv(f"CONNECTOR_HMAC_SECRET_{provider.upper()}", secret)
+    body = (FIXTURES / fixture).read_bytes()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    response = APIClient().post(
+        f"/api/v1/connectors/{provider}/webhook",
+        body,
+        content_type="application/json",
+        headers={header: signature},
+    )
+    assert response.status_code == 202, response.content
+    assert InboundEvent.objects.filter(registration__provider=provider).exists()
