@@ -8,6 +8,9 @@ export PATH := $(BIN):$(PATH)
 RUNTIME_LOCK := requirements/runtime.txt
 DEV_LOCK     := requirements/dev.txt
 TOOLS_LOCK   := requirements/tools.txt
+# The runtime dependencies alone, no dev extras (what production installs): the suite starts
+# a Celery worker from it (tests/test_runtime_install.py).
+RUNTIME_VENV := .venv-runtime
 LOCKED       := -m pip install --quiet --require-hashes
 UV_COMPILE    = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command 'make lock' $(LOCK_ARGS)
@@ -24,7 +27,7 @@ setup: $(VENV)/.installed
 	python manage.py collectstatic --noinput --verbosity 0
 	python manage.py bootstrap_demo
 
-test: $(VENV)/.installed-dev ## the whole suite against real PostgreSQL and Redis
+test: $(VENV)/.installed-dev $(RUNTIME_VENV)/.installed ## the whole suite against real PostgreSQL and Redis
 	pytest
 
 lock: $(BIN)/uv ## re-resolve the locks from pyproject.toml (LOCK_ARGS=--upgrade: newest releases)
@@ -80,5 +83,9 @@ $(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
 	$(call install-locked,$(VENV),$(DEV_LOCK))
 	touch $@ $(VENV)/.installed
 
+$(RUNTIME_VENV)/.installed: $(RUNTIME_LOCK) pyproject.toml | $(RUNTIME_VENV)/bin/python
+	$(call install-locked,$(RUNTIME_VENV),$(RUNTIME_LOCK))
+	touch $@
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) var .pytest_cache

@@ -58,7 +58,11 @@ class Worker:
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[Worker]:
+def celery_worker(
+    *, concurrency: int = 2, env: dict[str, str] | None = None, python: Path | str | None = None
+) -> Iterator[Worker]:
+    """A worker under ``python`` (this interpreter by default; another virtualenv's, e.g. the
+    runtime-only install)."""
     log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_"))}
     full_env.update(
@@ -72,7 +76,7 @@ def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) ->
         }
     )
     command = [
-        sys.executable, "-m", "celery", "--app", "config", "worker",
+        str(python or sys.executable), "-m", "celery", "--app", "config", "worker",
         "--concurrency", str(concurrency), "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h",
     ]  # fmt: skip
