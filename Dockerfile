@@ -5,6 +5,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 WORKDIR /app
+# The locked runtime dependencies (make lock), exactly what CI tested, in their own layer.
+COPY requirements/runtime.txt ./requirements/
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY core ./core
@@ -15,7 +18,7 @@ COPY crm_sync ./crm_sync
 COPY templates ./templates
 COPY tests/fixtures ./tests/fixtures
 COPY manage.py Procfile ./
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir --no-deps . && pip check \
  && DATA_DIR=/tmp/build python manage.py collectstatic --noinput --verbosity 0 \
  && useradd --system --home /app switchboard \
  && mkdir -p /var/lib/switchboard/metrics && chown switchboard /var/lib/switchboard/metrics

@@ -3,8 +3,20 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
+# Exact versions with hashes, compiled by `make lock` from pyproject.toml's ranges; every
+# install (make run, make test, the Dockerfile) takes them, so each machine gets what CI tested.
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK     := requirements/dev.txt
+TOOLS_LOCK   := requirements/tools.txt
+# The runtime dependencies alone, no dev extras (what production installs): the suite starts
+# a Celery worker from it (tests/test_runtime_install.py).
+RUNTIME_VENV := .venv-runtime
+LOCKED       := -m pip install --quiet --require-hashes
+UV_COMPILE    = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
 
-.PHONY: run setup test lint format clean bench-outbound bench-ingest bench-sync
+.PHONY: run setup test lint format clean lock bench-outbound bench-ingest bench-sync
+.PRECIOUS: %/bin/python
 
 run: setup ## migrate, bootstrap the demo, then web + worker + beat in the foreground
 	rm -rf var/prometheus && mkdir -p var/prometheus
@@ -15,8 +27,13 @@ setup: $(VENV)/.installed
 	python manage.py collectstatic --noinput --verbosity 0
 	python manage.py bootstrap_demo
 
-test: $(VENV)/.installed-dev ## the whole suite against real PostgreSQL and Redis
+test: $(VENV)/.installed-dev $(RUNTIME_VENV)/.installed ## the whole suite against real PostgreSQL and Redis
 	pytest
+
+lock: $(BIN)/uv ## re-resolve the locks from pyproject.toml (LOCK_ARGS=--upgrade: newest releases)
+	$(UV_COMPILE) pyproject.toml -o $(RUNTIME_LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+	$(UV_COMPILE) requirements/tools.in -o $(TOOLS_LOCK)
 
 lint: $(VENV)/.installed-dev
 	ruff check .
@@ -40,18 +57,35 @@ bench-ingest: $(VENV)/.installed ## wrk against POST /webhooks/<id> vs a bare WS
 bench-sync: $(VENV)/.installed ## a 50,000-contact CRM backfill from the sandbox, records/s (not in CI)
 	python bench/sync.py $(BENCH_ARGS)
 
-$(BIN)/python:
+# A virtualenv with the locked pip, setuptools (to build the editable install) and uv (make lock).
+%/bin/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python >= 3.11 is required (set PYTHON=...)")'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PYTHON) -m venv $*
+	$*/bin/python $(LOCKED) -r $(TOOLS_LOCK)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(BIN)/uv: $(TOOLS_LOCK) | $(BIN)/python
+	$(BIN)/python $(LOCKED) -r $(TOOLS_LOCK)
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Locked dependencies first, then the project itself without resolving anything; pip check
+# fails when pyproject.toml asks for something the lock lacks (run make lock).
+define install-locked
+	$1/bin/python $(LOCKED) -r $2
+	PYTHONWARNINGS=ignore $1/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$1/bin/python -m pip check
+endef
+
+$(VENV)/.installed: $(RUNTIME_LOCK) pyproject.toml | $(BIN)/python
+	$(call install-locked,$(VENV),$(RUNTIME_LOCK))
+	touch $@
+
+$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+	$(call install-locked,$(VENV),$(DEV_LOCK))
 	touch $@ $(VENV)/.installed
 
+$(RUNTIME_VENV)/.installed: $(RUNTIME_LOCK) pyproject.toml | $(RUNTIME_VENV)/bin/python
+	$(call install-locked,$(RUNTIME_VENV),$(RUNTIME_LOCK))
+	touch $@
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(RUNTIME_VENV) var .pytest_cache

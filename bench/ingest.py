@@ -115,11 +115,13 @@ def checkpoint() -> None:
         conn.execute("CHECKPOINT")
 
 
-def wait_port(port: int, timeout: float = 30.0) -> None:
+def wait_port(port: int, *, alive, timeout: float = 30.0) -> None:
+    """Wait for a server to listen; ``alive()`` exits the run as soon as it died instead."""
     import socket
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        alive()
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -135,16 +137,21 @@ def server_settings(args) -> list[str]:
 def serve(processes: Processes, label: str, app: str, port: int, env: dict, args):
     argv = [*SERVER, "--host", "127.0.0.1", "--port", str(port), *server_settings(args), app]
     proc = processes.start(label, argv, cwd=ROOT if label == "hub" else BENCH / "ingest", env=env)
-    wait_port(port)
+    wait_port(port, alive=lambda: processes.check_alive(proc))
     return proc
 
 
-def measure(url: str, *, args, body: bytes) -> dict:
+def measure(url: str, *, args, body: bytes, processes: Processes) -> dict:
     """Warm up (every worker booted, connections open, code paths loaded), then measure: a
-    server's start-up is not its request path, and both systems get the same warm-up."""
+    server's start-up is not its request path, and both systems get the same warm-up. A
+    server that died meanwhile ends the run, named, rather than its figures."""
     checkpoint()
-    wrk(url, seconds=WARM_UP_SECONDS, connections=args.connections, body=body)
-    return wrk(url, seconds=args.seconds, connections=args.connections, body=body)
+    try:
+        processes.check_alive()
+        wrk(url, seconds=WARM_UP_SECONDS, connections=args.connections, body=body)
+        return wrk(url, seconds=args.seconds, connections=args.connections, body=body)
+    finally:
+        processes.check_alive()
 
 
 def wrk(url: str, *, seconds: int, connections: int, body: bytes) -> dict:
@@ -182,7 +189,11 @@ def drain(processes: Processes, env: dict) -> tuple[int, float]:
     argv = [str(ROOT / ".venv" / "bin" / "celery"), "--app", "config", "worker", "--loglevel",
             "INFO", "--concurrency", "2", "--without-gossip", "--without-mingle"]  # fmt: skip
     worker = processes.start("worker", argv, cwd=ROOT, env={**env, "LOG_LEVEL": "INFO"})
-    wait_for_log(processes.log_dir / "worker.log", "ready.")
+
+    def alive() -> None:
+        processes.check_alive(worker)
+
+    wait_for_log(processes.log_path("worker"), "ready.", alive=alive)
     kick = (
         "import time\n"
         "from webhooks.inbound.tasks import process_inbound_events as t\n"
@@ -191,6 +202,7 @@ def drain(processes: Processes, env: dict) -> tuple[int, float]:
     )
     start = float(django_snippet(kick, env))
     while pending() > 0:
+        alive()
         time.sleep(0.05)
     elapsed = time.time() - start
     processes.stop(worker)
@@ -205,9 +217,10 @@ def pending() -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-def wait_for_log(path: Path, text: str, timeout: float = 60.0) -> None:
+def wait_for_log(path: Path, text: str, *, alive, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        alive()
         if path.exists() and text in path.read_text(errors="replace"):
             return
         time.sleep(0.1)
@@ -239,9 +252,12 @@ def main() -> int:
         serve(processes, "bare", "floor_app:bare_application", bare_port, floor_env, args)
         serve(processes, "floor", "floor_app:application", floor_port, floor_env, args)
         serve(processes, "hub", "config.wsgi:application", hub_port, env, args)
-        bare = measure(urls["bare"], args=args, body=body)
+        bare = measure(urls["bare"], args=args, body=body, processes=processes)
         rounds = [
-            {key: measure(urls[key], args=args, body=body) for key in round_order(n)}
+            {
+                key: measure(urls[key], args=args, body=body, processes=processes)
+                for key in round_order(n)
+            }
             for n in range(args.rounds)
         ]
         processes.stop_all()

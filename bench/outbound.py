@@ -137,8 +137,22 @@ class Processes:
         self.log_dir = log_dir
         self.running: list[tuple[str, subprocess.Popen]] = []
 
+    def log_path(self, label: str) -> Path:
+        return self.log_dir / f"{label}.log"
+
+    def check_alive(self, *procs: subprocess.Popen) -> None:
+        """Exit naming the first of ``procs`` (by default every running child) that has died,
+        with the end of its log: waiting on a dead worker or server would only time out."""
+        for label, proc in self.running:
+            if (not procs or proc in procs) and proc.poll() is not None:
+                log = self.log_path(label)
+                tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+                raise SystemExit(
+                    f"{label} died (exit code {proc.returncode}); the end of {log}:\n{tail}"
+                )
+
     def start(self, label: str, argv: list[str], *, cwd: Path, env: dict) -> subprocess.Popen:
-        log = open(self.log_dir / f"{label}.log", "wb")  # noqa: SIM115 - closed with the process
+        log = open(self.log_path(label), "wb")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -196,7 +210,8 @@ class Receiver:
         )
         deadline = time.monotonic() + 10
         while not ready.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
+            processes.check_alive(self.proc)
+            if time.monotonic() > deadline:
                 raise SystemExit("the receiver did not start; see " + str(log_dir))
             time.sleep(0.05)
         self.base = f"http://127.0.0.1:{ready.read_text().strip()}"
@@ -217,9 +232,12 @@ class Receiver:
     def reset(self) -> None:
         self._get("/_bench/reset")
 
-    def wait_for(self, expected: int, *, timeout: float, label: str, abort_if=None) -> bool:
+    def wait_for(self, expected: int, *, timeout: float, label: str, alive, abort_if=None) -> bool:
+        """Poll until ``expected`` deliveries arrived; ``alive()`` exits the run when a worker
+        or the receiver died meanwhile."""
         deadline = time.monotonic() + timeout
         while True:
+            alive()
             seen = self.count()
             if seen >= expected:
                 return True
@@ -272,7 +290,7 @@ def set_sentinel(url: str) -> None:
 
 def sentinel_survived(url: str) -> bool:
     """False when something flushed the broker's Redis DB during the run (another process's
-    FLUSHALL, e.g. a test of lost messages): queued tasks were lost, the figures are void."""
+    FLUSHALL, or a FLUSHDB of this DB): queued tasks were lost, the figures are void."""
     import redis
 
     return bool(redis.Redis.from_url(url).exists(SENTINEL))
@@ -385,7 +403,9 @@ def run_system(
             "--out",
             str(log_dir / f"{system.name}-warmup.json"),
         )
-        if not receiver.wait_for(warmup * subscriptions, timeout=180, label="warm-up"):
+        if not receiver.wait_for(
+            warmup * subscriptions, timeout=180, label="warm-up", alive=processes.check_alive
+        ):
             raise SystemExit(f"{system.name}: warm-up never completed; logs in {log_dir}")
         time.sleep(0.5)  # let the last warm-up attempts be recorded before the measured batch
         receiver.reset()
@@ -399,10 +419,11 @@ def run_system(
             events=events,
             publishers=publishers,
             log_dir=log_dir,
-            wait=lambda: receiver.wait_for(
+            wait=lambda publishers_alive: receiver.wait_for(
                 expected,
                 timeout=timeout,
                 label="measured batch",
+                alive=lambda: (processes.check_alive(), publishers_alive()),
                 abort_if=lambda: not sentinel_survived(system.redis_url),
             ),
         )
@@ -425,7 +446,8 @@ def publish_concurrently(
 ) -> dict:
     """``publishers`` processes (as many web processes or workers would), each publishing its
     share of the events one after another, all starting at the same instant once Django is up
-    in each. Returns the merged publish stamps; ``wait()`` runs while they publish."""
+    in each. Returns the merged publish stamps; ``wait(publishers_alive)`` runs while they
+    publish (``publishers_alive()`` exits the run when one of them failed)."""
     share, extra = divmod(events, publishers)
     start_at = time.monotonic() + 4.0  # CLOCK_MONOTONIC: the same clock in every process
     procs, outs, begin = [], [], first
@@ -454,7 +476,21 @@ def publish_concurrently(
             )
         outs.append((out, log_path))
         begin += count
-    wait()
+
+    def publishers_alive() -> None:
+        for proc, (_, log_path) in zip(procs, outs, strict=True):
+            if proc.poll():  # finished publishers exit 0
+                tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+                raise SystemExit(f"{system.name}: a publisher died; the end of {log_path}:\n{tail}")
+
+    try:
+        wait(publishers_alive)
+    except BaseException:
+        for proc in procs:  # the run is over: no publisher outlives it
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        raise
     merged: dict = {"stamps": {}, "finished": 0.0}
     for proc, (out, log_path) in zip(procs, outs, strict=True):
         if proc.wait() != 0:
@@ -567,7 +603,7 @@ def report(results: list[Figures], checks: dict, *, config: WorkerConfig, args) 
         if checks[r.system]["redis_flushed_by_someone_else"]:
             print(
                 f"{r.system}: WARNING: its Redis DB was flushed during the run by another "
-                "process (FLUSHALL?): queued tasks were lost; run again"
+                "process (FLUSHALL or FLUSHDB?): queued tasks were lost; run again"
             )
         if not (r.complete and checks[r.system]["all_succeeded"]):
             print(

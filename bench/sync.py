@@ -25,6 +25,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,7 +35,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
 
-from outbound import PG, REDIS, ensure_database  # noqa: E402
+from outbound import PG, REDIS, Processes, ensure_database  # noqa: E402
 
 DATABASE = "switchboard_bench_sync"
 CONFIG = {
@@ -61,27 +62,22 @@ def _environment() -> dict[str, str]:
     }
 
 
-def start_sandbox(contacts: int) -> tuple[subprocess.Popen, str]:
+def start_sandbox(processes: Processes, contacts: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     command = [sys.executable, "manage.py", "run_sandbox", "--port", str(port)]
     command += ["--seed-count", str(contacts)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = processes.start("sandbox", command, cwd=ROOT, env=_environment())
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        processes.check_alive(process)  # a sandbox that died ends the run at once, named
         try:
             with urllib.request.urlopen(f"{base}/_sandbox/stats", timeout=2) as answer:
                 json.load(answer)
                 return process, base
         except OSError:
-            if process.poll() is not None:
-                problem = process.stderr.read().decode()[-2000:]
-                raise SystemExit(f"sandbox failed: {problem}") from None
             time.sleep(0.2)
-    process.kill()
-    raise SystemExit("sandbox did not start within 120 s")
+    raise SystemExit(f"sandbox did not start within 120 s; see {processes.log_path('sandbox')}")
 
 
 def prepare_database() -> None:
@@ -152,14 +148,17 @@ def main() -> int:
     import django
 
     django.setup()
-    sandbox, base = start_sandbox(args.contacts)
+    processes = Processes(Path(tempfile.mkdtemp(prefix="bench-sync-")))
     try:
-        connection = bench_connection(args.provider, f"{base}/{args.provider}", args.page_size)
-        floor_records, floor_seconds = floor(connection, args.page_size)
-        run, hub_seconds = hub(connection)
+        sandbox, base = start_sandbox(processes, args.contacts)
+        try:
+            connection = bench_connection(args.provider, f"{base}/{args.provider}", args.page_size)
+            floor_records, floor_seconds = floor(connection, args.page_size)
+            run, hub_seconds = hub(connection)
+        finally:
+            processes.check_alive(sandbox)  # a sandbox that died mid-run is the error to show
     finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
+        processes.stop_all()
     return report(args, run, floor_records, floor_seconds, hub_seconds)
 
 

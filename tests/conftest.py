@@ -40,6 +40,17 @@ def _redis_problem() -> str | None:
     return None
 
 
+def _refuse_whole_server_flush(self, *args, **kwargs):
+    raise RuntimeError(
+        "FLUSHALL empties every database of a Redis server other users share: use FLUSHDB "
+        "on the test's own database (TEST_REDIS_URL)"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    redis.Redis.flushall = _refuse_whole_server_flush
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     problems = [p for p in (_postgres_problem(), _redis_problem()) if p]
     if problems:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -44,21 +45,30 @@ class Worker:
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes: no cleanup, no acks."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        _signal_group(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        """A warm shutdown; SIGKILL for whatever of the process group is left after it, or
+        after a worker that had already died (its pool processes may outlive it)."""
+        if self.process.poll() is None:
+            _signal_group(self.process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        self.kill()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) -> Iterator[Worker]:
+def celery_worker(
+    *, concurrency: int = 2, env: dict[str, str] | None = None, python: Path | str | None = None
+) -> Iterator[Worker]:
+    """A worker under ``python`` (this interpreter by default; another virtualenv's, e.g. the
+    runtime-only install)."""
     log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_"))}
     full_env.update(
@@ -72,7 +82,7 @@ def celery_worker(*, concurrency: int = 2, env: dict[str, str] | None = None) ->
         }
     )
     command = [
-        sys.executable, "-m", "celery", "--app", "config", "worker",
+        str(python or sys.executable), "-m", "celery", "--app", "config", "worker",
         "--concurrency", str(concurrency), "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h",
     ]  # fmt: skip

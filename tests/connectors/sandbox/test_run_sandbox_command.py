@@ -3,6 +3,7 @@ sends one signed webhook with --send-webhook."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import io
@@ -27,6 +28,23 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _interrupt(server: subprocess.Popen) -> str:
+    """Ctrl-C, as a terminal sends it to the foreground process group, then its output. A
+    sandbox still running 15 s later is killed, and so is anything left in its group."""
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGINT)
+        try:
+            return server.communicate(timeout=15)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            return server.communicate(timeout=10)[0] + "\n(killed: still running after Ctrl-C)"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
 def test_serves_in_the_foreground_until_ctrl_c():
     port = _free_port()
     server = subprocess.Popen(
@@ -36,6 +54,7 @@ def test_serves_in_the_foreground_until_ctrl_c():
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -44,12 +63,12 @@ def test_serves_in_the_foreground_until_ctrl_c():
                 stats = requests.get(f"http://127.0.0.1:{port}/_sandbox/stats", timeout=1)
                 break
             except requests.ConnectionError:
-                assert server.poll() is None and time.monotonic() < deadline, server.stdout.read()
+                assert server.poll() is None, f"the sandbox exited: {server.stdout.read()}"
+                assert time.monotonic() < deadline, "the sandbox did not answer within 30 s"
                 time.sleep(0.1)
-        assert stats.json()["records"] == {"hubspot": 5, "salesforce": 5, "dynamics": 5}
     finally:
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=15)
+        output = _interrupt(server)
+    assert stats.json()["records"] == {"hubspot": 5, "salesforce": 5, "dynamics": 5}
     assert server.returncode == 0, output
     assert f"http://127.0.0.1:{port}/hubspot" in output and "Stopped." in output
 
