@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.forms import BoundField
+from django.forms import BoundField, MultiWidget
 
 
 def form_data(page) -> dict:
@@ -14,19 +14,23 @@ def form_data(page) -> dict:
     data: dict = {}
     for form in forms:
         for bound in form:
-            value = _submitted(bound)
-            if value is not None:
-                data[bound.html_name] = value
+            data.update(_submitted(bound))
     return data
 
 
-def _submitted(bound: BoundField):
-    value = bound.value()
+def _submitted(bound: BoundField) -> dict:
+    value, widget = bound.value(), bound.field.widget
+    if isinstance(widget, MultiWidget):  # a date and a time input, say: one value each
+        parts = value if isinstance(value, list | tuple) else widget.decompress(value)
+        return {
+            bound.html_name + suffix: part.format_value(each) or ""
+            for suffix, part, each in zip(widget.widgets_names, widget.widgets, parts, strict=True)
+        }
     if bound.widget_type == "checkbox":
-        return "on" if value else None
+        return {bound.html_name: "on"} if value else {}
     if value is None:
-        return ""
-    return value if isinstance(value, list | tuple) else str(value)
+        return {bound.html_name: ""}
+    return {bound.html_name: value if isinstance(value, list | tuple) else str(value)}
 
 
 def form_errors(page) -> str:
