@@ -17,6 +17,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models
 from django.db.models.expressions import F
+from django.utils.text import capfirst
 
 # Fields that scope a rule rather than say what is duplicated: every tenant-scoped rule
 # names the tenant, which a caller doesn't choose.
@@ -44,7 +45,7 @@ class Duplicate(Exception):
         self.fields = rule.named_fields
         opts = rule.model._meta
         names = " and ".join(str(opts.get_field(f).verbose_name) for f in self.fields)
-        super().__init__(f"A {opts.verbose_name} with this {names} already exists.")
+        super().__init__(f"{capfirst(opts.verbose_name)} with this {names} already exists.")
 
 
 def unique_rules(model: type[models.Model]) -> list[UniqueRule]:

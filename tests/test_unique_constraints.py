@@ -310,6 +310,6 @@ def test_a_concurrent_duplicate_is_a_409_too(ctx, monkeypatch):
     body = {"connector": "slack", "name": "Team Slack", "credentials": {"bot_token": "t"}}
     response = ctx.api.post("/api/v1/connections", body, format="json")
     assert response.status_code == 409, response.content
-    assert response.json()["errors"] == {"name": ["A connection with this name already exists."]}
+    assert response.json()["errors"] == {"name": ["Connection with this name already exists."]}
     monkeypatch.setattr("crm_sync.services.clients.ensure_unique", lambda instance: None)
     client_api_create(ctx)
