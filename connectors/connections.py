@@ -10,6 +10,7 @@ from connectors.errors import MissingField, UnexpectedField, UnknownConnector
 from connectors.models import Connection, ConnectionStatus
 from connectors.providers import get_definition
 from connectors.providers.base import ConnectorDefinition, Field
+from core.constraints import ensure_unique
 from tenants.models import Tenant
 
 UPDATABLE = {"name", "config", "credentials", "base_url", "status"}
@@ -53,6 +54,7 @@ def split_installation_config(
     return config, credentials
 
 
+@transaction.atomic
 def create_connection(
     *,
     tenant: Tenant,
@@ -65,7 +67,7 @@ def create_connection(
     definition = definition_for(connector)
     config, credentials = config or {}, credentials or {}
     validate_fields(definition, config=config, credentials=credentials)
-    return Connection.objects.create(
+    connection = Connection(
         tenant=tenant,
         connector=definition.code,
         name=name or definition.name,
@@ -73,6 +75,9 @@ def create_connection(
         credentials=credentials,
         base_url=base_url,
     )
+    ensure_unique(connection)
+    connection.save(force_insert=True)
+    return connection
 
 
 @transaction.atomic
@@ -92,6 +97,7 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
         config=connection.config,
         credentials=connection.credentials,
     )
+    ensure_unique(connection)
     connection.save()
     return connection
 

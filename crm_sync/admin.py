@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from core.admin_tools import ReadOnly, pretty_json
+from core.admin_tools import ReadOnly, UniqueRulesForm, pretty_json
 from crm_sync.models import (
     Client,
     Conflict,
@@ -51,6 +51,7 @@ class ClientAdmin(admin.ModelAdmin):
     readonly_fields = ["sync_status", "last_synced_at", "last_sync_error", "version"]
     inlines = [ReferenceInline]
     actions = ["push_now", "mark_needs_update"]
+    form = UniqueRulesForm  # the email is unique per tenant, read-only once the client exists
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "tenant"] if obj else self.readonly_fields

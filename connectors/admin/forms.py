@@ -20,6 +20,7 @@ from connectors.models import Connection
 from connectors.providers import all_definitions, get_definition
 from connectors.providers.base import ConnectorDefinition
 from core import http
+from core.admin_tools import UniqueRulesForm
 
 
 def connector_choices() -> list[tuple[str, str]]:
@@ -59,7 +60,7 @@ def credential_field_names(definition: ConnectorDefinition) -> str:
     return ", ".join(names) or "none"
 
 
-class ConnectionForm(forms.ModelForm):
+class ConnectionForm(UniqueRulesForm):
     """What both forms share: the base URL check and the definition's field check."""
 
     base_url = forms.URLField(

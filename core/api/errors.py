@@ -4,8 +4,14 @@ from rest_framework import exceptions, status
 
 
 class Conflict(exceptions.APIException):
+    """409; ``errors`` (``{field: [message]}``) names the fields in conflict, if any."""
+
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
+
+    def __init__(self, detail=None, code=None, *, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail, code)
+        self.errors = errors
 
 
 class Unprocessable(exceptions.APIException):

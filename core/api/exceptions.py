@@ -6,17 +6,31 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import IntegrityError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api.errors import Conflict
+from core.constraints import Duplicate, duplicate_from
 from core.metrics import API_AUTH_FAILURES
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """A duplicate (found by a service's check, or a unique violation when a concurrent
+    request won the race) as a 409 naming its fields; any other exception as it is."""
+    duplicate = duplicate_from(exc) if isinstance(exc, IntegrityError) else exc
+    if not isinstance(duplicate, Duplicate):
+        return exc
+    message = str(duplicate)
+    return Conflict(message, errors={field: [message] for field in duplicate.fields})
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         detail = f"Request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
         return Response({"detail": detail, "code": "payload_too_large"}, status=413)
+    exc = as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -34,6 +48,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "detail": str(exc.detail),
             "code": codes if isinstance(codes, str) else exc.default_code,
         }
+        if getattr(exc, "errors", None):
+            response.data["errors"] = exc.errors
     return response
 
 

@@ -6,17 +6,22 @@ from typing import Any
 from rest_framework import exceptions
 from rest_framework.response import Response
 
+from core.api.exceptions import as_api_exception
+
 
 class SeedResponseMixin:
     """Errors in seed 004's shape; authentication errors keep their status codes."""
 
     def handle_exception(self, exc: Exception) -> Response:
+        exc = as_api_exception(exc)
         response = super().handle_exception(exc)  # type: ignore[misc]
         if isinstance(exc, exceptions.ValidationError):
             details = flatten_details(exc.detail)
             response.data = {"success": False, "error": _summary(details), "details": details}
         elif isinstance(exc, exceptions.APIException):
             response.data = {"success": False, "error": str(exc.detail)}
+            if getattr(exc, "errors", None):
+                response.data["details"] = flatten_details(exc.errors)
         return response
 
 

@@ -62,15 +62,6 @@ class ClientWriteSerializer(serializers.Serializer):
     company = serializers.CharField(max_length=255, required=False, allow_blank=True)
     extra = serializers.DictField(required=False)
 
-    def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        taken = Client.objects.filter(tenant=self.context["tenant"], email__iexact=value)
-        if self.instance is not None:
-            taken = taken.exclude(pk=self.instance.pk)
-        if value and taken.exists():
-            raise serializers.ValidationError("a client with this email already exists")
-        return value
-
     def validate(self, attrs: dict) -> dict:
         if self.instance is None and not (attrs.get("name") or attrs.get("email")):
             raise serializers.ValidationError({"name": "a client needs a name or an email"})

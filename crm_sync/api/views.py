@@ -83,7 +83,6 @@ class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             instance,
             data=request.data,
             partial=instance is not None,
-            context={"tenant": self.tenant},
         )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)

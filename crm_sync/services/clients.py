@@ -12,6 +12,7 @@ import structlog
 from django.db import transaction
 from django.utils import timezone
 
+from core.constraints import ensure_unique
 from crm_sync.models import SYNCED_FIELDS, Client, SyncStatus
 from tenants.models import Tenant
 from webhooks.outbound.publishing import publish, publish_many
@@ -51,7 +52,9 @@ def create_client(
     *, tenant: Tenant, values: dict[str, Any], status: str = SyncStatus.NEEDS_UPDATE
 ) -> Client:
     """A new client. Made locally it NEEDS_UPDATE: the push sends it to the tenant's CRMs."""
-    client = Client.objects.create(tenant=tenant, sync_status=status, **normalise(values))
+    client = Client(tenant=tenant, sync_status=status, **normalise(values))
+    ensure_unique(client)
+    client.save(force_insert=True)
     publish_created(client, tenant=tenant)
     if status == SyncStatus.NEEDS_UPDATE:
         schedule_push(client)
@@ -65,6 +68,7 @@ def update_client(*, client: Client, changes: dict[str, Any]) -> Client:
     changed = record_changes(client, normalise(changes))
     if not changed:
         return client
+    ensure_unique(client)
     client.save()
     publish_updated(client, changed=changed, source="local")
     set_sync_status(client=client, status=SyncStatus.NEEDS_UPDATE)

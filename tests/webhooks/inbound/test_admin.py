@@ -59,3 +59,14 @@ def test_rotating_the_secret_shows_the_new_one_once(staff_client, github_registr
     )
     new_secret = re.search(rb"<code>([^<]+)</code>", response.content).group(1).decode()
     assert WebhookRegistration.objects.get().secret == new_secret != github_registration.secret
+
+
+def test_registration_page_opens_once_an_event_was_received(staff_client, github_registration):
+    """The health report holds datetimes (the last event's, the last signature failure's)."""
+    _event(github_registration)
+    WebhookRegistration.objects.filter(pk=github_registration.pk).update(
+        signature_failures=1, last_signature_failure_at=timezone.now()
+    )
+    page = staff_client.get(f"{ADMIN}/webhookregistration/{github_registration.id}/change/")
+    assert page.status_code == 200
+    assert b"lastEventAt" in page.content
