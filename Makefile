@@ -67,23 +67,24 @@ $(BIN)/uv: $(TOOLS_LOCK) | $(BIN)/python
 	$(BIN)/python $(LOCKED) -r $(TOOLS_LOCK)
 	touch $@
 
-# Locked dependencies first, then the project itself without resolving anything; pip check
-# fails when pyproject.toml asks for something the lock lacks (run make lock).
+# Locked dependencies first (the build tools too: a virtualenv made before the locks has older
+# ones), then the project itself without resolving anything; pip check fails when
+# pyproject.toml asks for something the lock lacks (run make lock).
 define install-locked
-	$1/bin/python $(LOCKED) -r $2
+	$1/bin/python $(LOCKED) -r $(TOOLS_LOCK) -r $2
 	PYTHONWARNINGS=ignore $1/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$1/bin/python -m pip check
 endef
 
-$(VENV)/.installed: $(RUNTIME_LOCK) pyproject.toml | $(BIN)/python
+$(VENV)/.installed: $(RUNTIME_LOCK) $(TOOLS_LOCK) pyproject.toml | $(BIN)/python
 	$(call install-locked,$(VENV),$(RUNTIME_LOCK))
 	touch $@
 
-$(VENV)/.installed-dev: $(DEV_LOCK) pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: $(DEV_LOCK) $(TOOLS_LOCK) pyproject.toml | $(BIN)/python
 	$(call install-locked,$(VENV),$(DEV_LOCK))
 	touch $@ $(VENV)/.installed
 
-$(RUNTIME_VENV)/.installed: $(RUNTIME_LOCK) pyproject.toml | $(RUNTIME_VENV)/bin/python
+$(RUNTIME_VENV)/.installed: $(RUNTIME_LOCK) $(TOOLS_LOCK) pyproject.toml | $(RUNTIME_VENV)/bin/python
 	$(call install-locked,$(RUNTIME_VENV),$(RUNTIME_LOCK))
 	touch $@
 
