@@ -256,7 +256,8 @@ INBOUND_REGISTRATION_CACHE_SECONDS = env.int("INBOUND_REGISTRATION_CACHE_SECONDS
 INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3)
 # Concurrent receives of one process share an INSERT and its commit (webhooks/inbound/storing.py).
 INBOUND_GROUP_COMMIT = env.bool("INBOUND_GROUP_COMMIT", default=True)
-# The JWKS whose keys sign Google Pub/Sub push tokens; a setting so tests can serve their own.
+# Google's keys for Pub/Sub push tokens, a JWKS (v3) or PEM certificates by key id (v1); a
+# setting so tests can serve their own.
 GOOGLE_PUBSUB_CERTS_URL = env.str(
     "GOOGLE_PUBSUB_CERTS_URL", default="https://www.googleapis.com/oauth2/v3/certs"
 )
