@@ -10,7 +10,9 @@ from connectors.errors import MissingField, UnexpectedField, UnknownConnector
 from connectors.models import Connection, ConnectionStatus
 from connectors.providers import get_definition
 from connectors.providers.base import ConnectorDefinition, Field
+from connectors.selectors import webhook_secret
 from tenants.models import Tenant
+from webhooks.inbound.registrations import connection_secret_changed
 
 UPDATABLE = {"name", "config", "credentials", "base_url", "status"}
 
@@ -81,6 +83,7 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+    signed_with = webhook_secret(connection)
     for section in ("config", "credentials"):
         if section in changes:
             merged = {**getattr(connection, section), **changes.pop(section)}
@@ -93,6 +96,8 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
         credentials=connection.credentials,
     )
     connection.save()
+    if webhook_secret(connection) != signed_with:
+        connection_secret_changed(connection=connection)
     return connection
 
 

@@ -54,7 +54,11 @@ class WebhookRegistrationAdmin(admin.ModelAdmin):
             self.message_user(request, "Rotate one registration at a time.", messages.ERROR)
             return
         registration = queryset.get()
-        secret = registrations.rotate_secret(registration=registration)
+        try:
+            secret = registrations.rotate_secret(registration=registration)
+        except registrations.RegistrationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(
             request,
             format_html(
