@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from connectors.providers import canonical_code
 from connectors.selectors import webhook_secret
 from tenants.models import Tenant
 from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
-from webhooks.inbound.registry import INBOUND_PROVIDERS, forget
+from webhooks.inbound.registry import INBOUND_PROVIDERS, forget, unexpired
 from webhooks.outbound.signing import generate_secret
 
 
@@ -80,7 +81,8 @@ def _generated_secret(code: str) -> str:
 
 def rotate_secret(*, registration: WebhookRegistration, secret: str | None = None) -> str:
     """A new secret for a registration that holds its own; one its connection holds is
-    changed on the connection (``connection_secret_changed``), for all its registrations."""
+    changed on the connection (``connection_secret_changed``), for all its registrations.
+    Either way the old secret keeps verifying for ``INBOUND_SECRET_GRACE_SECONDS``."""
     held_as, _ = webhook_secret(registration.connection)
     if held_as:
         raise RegistrationError(
@@ -102,8 +104,16 @@ def connection_secret_changed(*, connection: Connection) -> None:
 
 
 def _replace_secret(registration: WebhookRegistration, secret: str) -> None:
+    """The provider may still sign with the old secret until it is changed there too: it keeps
+    verifying for the grace period, as do older ones whose period isn't over. No grace (0)
+    drops every old secret at once, as for a leaked one."""
+    grace = settings.INBOUND_SECRET_GRACE_SECONDS
+    kept = [old for old in unexpired(registration.previous_secrets) if old["secret"] != secret]
+    if registration.secret and registration.secret != secret:
+        kept.insert(0, {"secret": registration.secret, "expires_at": time.time() + grace})
+    registration.previous_secrets = kept if grace > 0 and kept else None
     registration.secret = secret
-    registration.save(update_fields=["secret", "updated_at"])
+    registration.save(update_fields=["secret", "previous_secrets", "updated_at"])
     forget(registration.id)
 
 
