@@ -253,10 +253,13 @@ WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("WEBHOOK_TIMESTAMP_TOLERANCE_SECON
 INBOUND_MAX_BODY_BYTES = env.int("INBOUND_MAX_BODY_BYTES", default=1024 * 1024)
 INBOUND_RATE_LIMIT_PER_SECOND = env.int("INBOUND_RATE_LIMIT_PER_SECOND", default=500)
 INBOUND_REGISTRATION_CACHE_SECONDS = env.int("INBOUND_REGISTRATION_CACHE_SECONDS", default=30)
+# After an inbound secret changes, how long the old one keeps verifying (0: not at all).
+INBOUND_SECRET_GRACE_SECONDS = env.int("INBOUND_SECRET_GRACE_SECONDS", default=24 * 3600)
 INBOUND_MAX_ATTEMPTS = env.int("INBOUND_MAX_ATTEMPTS", default=3)
 # Concurrent receives of one process share an INSERT and its commit (webhooks/inbound/storing.py).
 INBOUND_GROUP_COMMIT = env.bool("INBOUND_GROUP_COMMIT", default=True)
-# The JWKS whose keys sign Google Pub/Sub push tokens; a setting so tests can serve their own.
+# Google's keys for Pub/Sub push tokens, a JWKS (v3) or PEM certificates by key id (v1); a
+# setting so tests can serve their own.
 GOOGLE_PUBSUB_CERTS_URL = env.str(
     "GOOGLE_PUBSUB_CERTS_URL", default="https://www.googleapis.com/oauth2/v3/certs"
 )

@@ -10,8 +10,10 @@ from connectors.errors import MissingField, UnexpectedField, UnknownConnector
 from connectors.models import Connection, ConnectionStatus
 from connectors.providers import get_definition
 from connectors.providers.base import ConnectorDefinition, Field
+from connectors.selectors import webhook_secret
 from core.constraints import ensure_unique
 from tenants.models import Tenant
+from webhooks.inbound.registrations import connection_secret_changed
 
 UPDATABLE = {"name", "config", "credentials", "base_url", "status"}
 
@@ -86,6 +88,7 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+    signed_with = webhook_secret(connection)
     for section in ("config", "credentials"):
         if section in changes:
             merged = {**getattr(connection, section), **changes.pop(section)}
@@ -99,6 +102,8 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     )
     ensure_unique(connection)
     connection.save()
+    if webhook_secret(connection) != signed_with:
+        connection_secret_changed(connection=connection)
     return connection
 
 

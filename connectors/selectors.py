@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
-from connectors.models import CallStatus, ConnectorCall, IntegrationEvent
-from connectors.providers import canonical_code
+from connectors.models import CallStatus, Connection, ConnectorCall, IntegrationEvent
+from connectors.providers import canonical_code, get_definition
 from tenants.models import Tenant
 
 LOG_STATUS = {
@@ -20,6 +20,15 @@ CALL_STATUSES = {
     "error": [CallStatus.FAILED],
     "pending": [CallStatus.PENDING, CallStatus.RUNNING],
 }
+
+
+def webhook_secret(connection: Connection | None) -> tuple[str, str]:
+    """The credential the connection's provider signs its webhooks with (its name, its value),
+    or ``("", "")`` when the connection holds none."""
+    definition = get_definition(connection.connector) if connection else None
+    name = definition.webhook_secret_field if definition else ""
+    value = str(connection.credentials.get(name) or "") if name else ""
+    return (name, value) if value else ("", "")
 
 
 def integration_logs(

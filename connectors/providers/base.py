@@ -86,6 +86,9 @@ class ConnectorDefinition:
     polls: bool = False
     aliases: tuple[str, ...] = ()
     base_url_field: str = ""  # a config field naming the tenant's own API host, if any
+    # The credential the provider signs (or authenticates) its webhooks with. A registration
+    # under a connection holding it verifies with it: one secret, kept on the connection.
+    webhook_secret_field: str = ""
 
     def base_url(self, *, override: str, config: dict[str, Any]) -> str:
         """Where to call: the connection's override, its own host, or the provider's."""

@@ -176,6 +176,7 @@ DEFINITION = ConnectorDefinition(
         Field("access_token", "Azure AD access token for the Dataverse API"),
         Field("webhook_secret", "Shared HMAC secret or header value for webhooks", required=False),
     ),
+    webhook_secret_field="webhook_secret",
     events=("contact_created", "contact_updated", "contact_deleted"),
     capabilities=(Capability("contact.upsert", "Create or update a contact", upsert_contact),),
     polls=True,

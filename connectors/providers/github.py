@@ -112,5 +112,6 @@ DEFINITION = ConnectorDefinition(
     auth_type=AuthType.HMAC_SECRET,
     default_base_url="https://api.github.com",
     credential_fields=(Field("webhook_secret", "The webhook's secret"),),
+    webhook_secret_field="webhook_secret",
     events=("ping", "push", "pull_request", "issues", "issue_comment", "release", "workflow_run"),
 )

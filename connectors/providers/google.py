@@ -2,9 +2,10 @@
 
 Inbound: Pub/Sub signs nothing with a shared secret. Each push carries
 ``Authorization: Bearer <JWT>`` signed (RS256) by one of the keys Google publishes at
-``settings.GOOGLE_PUBSUB_CERTS_URL`` (a JWKS, cached); the token names the push's audience and
-the subscription's service account. Anyone can mint such a token for any audience from their
-own service account, so the configured ``service_account_email`` is what makes the push ours."""
+``settings.GOOGLE_PUBSUB_CERTS_URL`` (a JWKS or PEM certificates by key id, cached); the token
+names the push's audience and the subscription's service account. Anyone can mint such a token
+for any audience from their own service account, so the configured ``service_account_email``
+is what makes the push ours."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import jwt
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.core.cache import cache
 
@@ -144,13 +147,41 @@ def _fetch_certs(url: str) -> dict[str, Any]:
     if response.status_code != 200:
         raise SignatureInvalid(f"Google's certs answered HTTP {response.status_code}")
     try:
-        jwks = response.json()
+        jwks = _as_jwks(response.json())
     except ValueError:
         jwks = None
-    if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
-        raise SignatureInvalid("Google's certs are not a JWKS")
+    if jwks is None:
+        raise SignatureInvalid("Google's certs are not a JWKS nor PEM certificates by key id")
     cache.set(_certs_cache_key(url), jwks, _certs_ttl(response.headers.get("Cache-Control", "")))
     return jwks
+
+
+def _as_jwks(document: Any) -> dict[str, Any] | None:
+    """Google publishes its keys in two forms: a JWKS (oauth2/v3/certs) and X.509 certificates
+    by key id, ``{kid: "-----BEGIN CERTIFICATE-----..."}`` (oauth2/v1/certs, what google-auth
+    verifies against by default). Either is kept as a JWKS, so the cache and the lookup by kid
+    know one form; None for a document that is neither (or holds no certificate at all)."""
+    if not isinstance(document, dict):
+        return None
+    if isinstance(document.get("keys"), list):
+        return document
+    if not all(isinstance(pem, str) for pem in document.values()):
+        return None
+    keys = [jwk for kid, pem in document.items() if (jwk := _certificate_jwk(kid, pem))]
+    return {"keys": keys} if keys else None
+
+
+def _certificate_jwk(kid: str, pem: str) -> dict[str, Any] | None:
+    """The RSA public key of a certificate as a JWK. Only the key counts, as with google-auth:
+    Google lists the certificates in force, and their validity dates are not the tokens'."""
+    try:
+        public_key = x509.load_pem_x509_certificate(pem.encode()).public_key()
+    except ValueError:
+        return None
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        return None
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True)
+    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
 
 
 def _certs_ttl(cache_control: str) -> int:

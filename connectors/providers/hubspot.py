@@ -197,6 +197,7 @@ DEFINITION = ConnectorDefinition(
         Field("client_id", "App client id", required=False),
         Field("client_secret", "App client secret (signs webhooks)", required=False),
     ),
+    webhook_secret_field="client_secret",
     # The first four are seed 002's names (tests/connectors/test_connections_api.py).
     events=(
         "contact_created",

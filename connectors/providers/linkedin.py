@@ -144,6 +144,7 @@ DEFINITION = ConnectorDefinition(
         Field("client_id", "LinkedIn app client id"),
         Field("client_secret", "LinkedIn app client secret (signs webhooks)"),
     ),
+    webhook_secret_field="client_secret",
     events=("lead_generated", "campaign_updated", "post_engagement", "connection_made"),
     aliases=("linkedin-api",),
 )

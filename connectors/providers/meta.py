@@ -100,6 +100,7 @@ DEFINITION = ConnectorDefinition(
         Field("app_secret", "Facebook app secret (signs webhooks)"),
         Field("verify_token", "Token Meta echoes in the webhook handshake", required=False),
     ),
+    webhook_secret_field="app_secret",
     events=("page_message_received", "post_published", "lead_generated", "instagram_mention"),
     aliases=("meta-graph-api",),
 )

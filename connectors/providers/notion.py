@@ -11,7 +11,8 @@ while the registration has no Notion token yet: its secret is empty or still the
 the hub generated at creation (``whsec_...``, never a Notion token). Once a token is stored, a
 verification body is an ordinary request that must be signed, so nobody can replace the key by
 posting one. To subscribe anew (Notion sends a new token), rotate the registration's secret to a
-generated one, which re-opens the handshake for the next token.
+generated one, which re-opens the handshake for the next token; a registration whose connection
+holds the token verifies with it, and a new one is set on the connection.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ DEFINITION = ConnectorDefinition(
             "verification_token", "Sent by Notion at subscription; signs webhooks", required=False
         ),
     ),
+    webhook_secret_field="verification_token",
     events=(
         "page.created",
         "page.content_updated",

@@ -157,6 +157,7 @@ DEFINITION = ConnectorDefinition(
         Field("access_token", "OAuth access token"),
         Field("webhook_secret", "Shared HMAC secret for signed callouts", required=False),
     ),
+    webhook_secret_field="webhook_secret",
     # Seed 001's names: ``<sObject>.<action>``, what its registrations subscribe to.
     events=("Contact.created", "Contact.updated", "Contact.deleted"),
     capabilities=(Capability("contact.upsert", "Create or update a contact", upsert_contact),),

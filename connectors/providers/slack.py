@@ -171,6 +171,7 @@ DEFINITION = ConnectorDefinition(
         Field("bot_token", "Bot user OAuth token (xoxb-...)"),
         Field("signing_secret", "Signing secret for verifying Slack's requests", required=False),
     ),
+    webhook_secret_field="signing_secret",
     events=("message", "app_mention", "reaction_added", "member_joined_channel"),
     capabilities=(Capability("chat.postMessage", "Post a message to a channel", post_message),),
 )

@@ -129,5 +129,6 @@ DEFINITION = ConnectorDefinition(
     description="Receive webhooks from any sender following the Standard Webhooks spec.",
     auth_type=AuthType.HMAC_SECRET,
     credential_fields=(Field("secret", "The endpoint's signing secret (whsec_...)"),),
+    webhook_secret_field="secret",
     events=("contact.created", "email.delivered", "user.created"),
 )

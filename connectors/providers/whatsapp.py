@@ -119,6 +119,7 @@ DEFINITION = ConnectorDefinition(
         Field("webhook_verify_token", "Token Meta echoes in the webhook handshake", required=False),
         Field("app_secret", "App secret (signs webhooks)", required=False),
     ),
+    webhook_secret_field="app_secret",
     events=(
         "message_received",
         "message_sent",

@@ -3,6 +3,7 @@ providers sent (raw body, filters, reprocess). Actions call the inbound services
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -54,13 +55,18 @@ class WebhookRegistrationAdmin(admin.ModelAdmin):
             self.message_user(request, "Rotate one registration at a time.", messages.ERROR)
             return
         registration = queryset.get()
-        secret = registrations.rotate_secret(registration=registration)
+        try:
+            secret = registrations.rotate_secret(registration=registration)
+        except registrations.RegistrationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(
             request,
             format_html(
-                "New secret for {} (shown only now; set it at the provider): <code>{}</code>",
+                "New secret for {} (shown only now; set it at the provider): <code>{}</code>. {}",
                 registration.id,
                 secret,
+                _grace_note(),
             ),
             messages.WARNING,
         )
@@ -74,6 +80,11 @@ class WebhookRegistrationAdmin(admin.ModelAdmin):
     def disable(self, request: HttpRequest, queryset) -> None:
         for registration in queryset:
             registrations.set_status(registration=registration, status="disabled")
+
+
+def _grace_note() -> str:
+    hours = settings.INBOUND_SECRET_GRACE_SECONDS / 3600
+    return f"The old one keeps verifying for {hours:g} hours." if hours else ""
 
 
 @admin.register(InboundEvent)

@@ -46,6 +46,8 @@ class WebhookRegistration(models.Model):
     )
     event_types = models.JSONField(default=list, help_text='Event types to process; "*" for all.')
     secret = EncryptedTextField(blank=True)
+    # Secrets rotated out that still verify, newest first: [{"secret", "expires_at" (epoch)}].
+    previous_secrets = EncryptedJSONField(null=True, blank=True)
     config = EncryptedJSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from functools import cache
+from types import ModuleType
 from typing import Any
 
 import structlog
@@ -65,7 +67,7 @@ def receive(
         return reply
     try:
         if not registration.config.get("signature_bypass"):
-            module.verify(request, context)
+            _verify(module, request, context, previous_secrets=registration.previous_secrets)
     except SignatureInvalid as exc:
         record_signature_failure(registration, reason=str(exc))
         raise
@@ -75,6 +77,25 @@ def receive(
         _ingested(registration.provider).inc(accepted)
         wake_processor()
     return Received(accepted=accepted, duplicates=len(events) - accepted)
+
+
+def _verify(
+    module: ModuleType,
+    request: InboundRequest,
+    context: VerifyContext,
+    *,
+    previous_secrets: tuple[tuple[str, float], ...],
+) -> None:
+    """The current secret first; after a rotation, the old ones until their grace ends. Only a
+    request the current secret refuses costs more than one verification."""
+    try:
+        module.verify(request, context)
+    except SignatureInvalid as refused:
+        for secret, expires_at in previous_secrets:
+            if expires_at > context.now:
+                with suppress(SignatureInvalid):
+                    return module.verify(request, replace(context, secret=secret))
+        raise refused
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +12,10 @@ from django.conf import settings
 from connectors.errors import ConnectorError
 from connectors.models import Connection
 from connectors.providers import canonical_code
+from connectors.selectors import webhook_secret
 from tenants.models import Tenant
 from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
-from webhooks.inbound.registry import INBOUND_PROVIDERS, forget
+from webhooks.inbound.registry import INBOUND_PROVIDERS, forget, unexpired
 from webhooks.outbound.signing import generate_secret
 
 
@@ -54,7 +56,13 @@ def create_registration(
     unknown = sorted(e for e in events if e != "*" and e not in declared)
     if unknown:
         raise RegistrationError("events", f"unknown event type(s) for {code}: {', '.join(unknown)}")
-    raw_secret = secret or _generated_secret(code)
+    # The connection's webhook secret, when it holds one, is the one the provider signs with.
+    held_as, held = webhook_secret(connection)
+    if held and secret and secret != held:
+        raise RegistrationError(
+            "secret", f"the connection's {held_as} signs these webhooks: omit secret or change it"
+        )
+    raw_secret = held or secret or _generated_secret(code)
     registration = WebhookRegistration.objects.create(
         tenant=tenant,
         provider=code,
@@ -72,11 +80,41 @@ def _generated_secret(code: str) -> str:
 
 
 def rotate_secret(*, registration: WebhookRegistration, secret: str | None = None) -> str:
+    """A new secret for a registration that holds its own; one its connection holds is
+    changed on the connection (``connection_secret_changed``), for all its registrations.
+    Either way the old secret keeps verifying for ``INBOUND_SECRET_GRACE_SECONDS``."""
+    held_as, _ = webhook_secret(registration.connection)
+    if held_as:
+        raise RegistrationError(
+            "secret", f"the connection's {held_as} signs these webhooks: change it there"
+        )
     raw_secret = secret or _generated_secret(registration.provider)
-    registration.secret = raw_secret
-    registration.save(update_fields=["secret", "updated_at"])
-    forget(registration.id)
+    _replace_secret(registration, raw_secret)
     return raw_secret
+
+
+def connection_secret_changed(*, connection: Connection) -> None:
+    """The connection's webhook secret changed: its registrations verify with the new one."""
+    _, held = webhook_secret(connection)
+    if not held:
+        return  # removed: each registration keeps the secret it has
+    for registration in connection.webhook_registrations.all():
+        if registration.secret != held:
+            _replace_secret(registration, held)
+
+
+def _replace_secret(registration: WebhookRegistration, secret: str) -> None:
+    """The provider may still sign with the old secret until it is changed there too: it keeps
+    verifying for the grace period, as do older ones whose period isn't over. No grace (0)
+    drops every old secret at once, as for a leaked one."""
+    grace = settings.INBOUND_SECRET_GRACE_SECONDS
+    kept = [old for old in unexpired(registration.previous_secrets) if old["secret"] != secret]
+    if registration.secret and registration.secret != secret:
+        kept.insert(0, {"secret": registration.secret, "expires_at": time.time() + grace})
+    registration.previous_secrets = kept if grace > 0 and kept else None
+    registration.secret = secret
+    registration.save(update_fields=["secret", "previous_secrets", "updated_at"])
+    forget(registration.id)
 
 
 def set_status(*, registration: WebhookRegistration, status: str) -> WebhookRegistration:

@@ -30,6 +30,8 @@ class ActiveRegistration:
     event_types: list[str]
     secret: str
     config: dict[str, Any] = field(default_factory=dict)
+    # Rotated-out secrets still in their grace period: (secret, expires at, epoch seconds).
+    previous_secrets: tuple[tuple[str, float], ...] = ()
 
     @property
     def module(self) -> ModuleType:
@@ -71,7 +73,7 @@ def active_registration(registration_id) -> ActiveRegistration | None:
 def _load(registration_id) -> ActiveRegistration | None:
     row = (
         WebhookRegistration.objects.filter(pk=registration_id, status=RegistrationStatus.ACTIVE)
-        .only("id", "tenant_id", "provider", "event_types", "secret", "config")
+        .only("id", "tenant_id", "provider", "event_types", "secret", "previous_secrets", "config")
         .first()
     )
     return snapshot(row) if row and row.provider in INBOUND_PROVIDERS else None
@@ -85,7 +87,15 @@ def snapshot(row: WebhookRegistration) -> ActiveRegistration:
         event_types=list(row.event_types),
         secret=row.secret,
         config=dict(row.config),
+        previous_secrets=tuple(
+            (old["secret"], old["expires_at"]) for old in unexpired(row.previous_secrets)
+        ),
     )
+
+
+def unexpired(previous_secrets: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    now = time.time()
+    return [old for old in previous_secrets or () if old["expires_at"] > now]
 
 
 def forget(registration_id) -> None:

@@ -1,5 +1,6 @@
-"""Google Pub/Sub push: OIDC tokens verified against Google's keys, here served as a JWKS by a
-real local HTTP server that ``GOOGLE_PUBSUB_CERTS_URL`` points at, with RSA keys made here."""
+"""Google Pub/Sub push: OIDC tokens verified against Google's keys, here served by a real local
+HTTP server that ``GOOGLE_PUBSUB_CERTS_URL`` points at, with RSA keys made here: as a JWKS
+(oauth2/v3/certs) or as X.509 certificates by key id (oauth2/v1/certs)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from connectors.providers import google
 from connectors.providers.inbound import (
@@ -323,12 +326,84 @@ def test_a_registration_without_a_service_account_accepts_nothing(certs, keys):
         google.verify(_push(f"Bearer {_token(keys)}"), VerifyContext(secret="", now=time.time()))
 
 
+def _certificate(private_key, kid: str) -> str:
+    """A self-signed X.509 certificate in PEM, as Google publishes one per key at v1/certs."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, kid)])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=14))
+        .sign(private_key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+
+
+def _pem_certs(keys, **kids: str) -> bytes:
+    """oauth2/v1/certs: ``{kid: "-----BEGIN CERTIFICATE-----..."}`` for each ``kid=key name``."""
+    return json.dumps(
+        {
+            kid: _certificate(serialization.load_pem_private_key(keys[name][0].encode(), None), kid)
+            for kid, name in kids.items()
+        }
+    ).encode()
+
+
+def _pyjwt_token(keys, *, key: str = "google", kid: str = KID, **overrides) -> str:
+    return jwt.encode(_claims(**overrides), keys[key][0], algorithm="RS256", headers={"kid": kid})
+
+
+def test_googles_certificates_by_key_id_verify_a_push(certs, keys):
+    # What google-auth verifies against by default: https://www.googleapis.com/oauth2/v1/certs
+    certs.body = _pem_certs(keys, **{KID: "google", "e5b4e5cd5f0e": "rotated"})
+    google.verify(_push(f"Bearer {_pyjwt_token(keys)}"), _context())
+    rotated = _pyjwt_token(keys, key="rotated", kid="e5b4e5cd5f0e")
+    google.verify(_push(f"Bearer {rotated}"), _context())
+    assert certs.fetches == 1  # cached as the JWKS form is
+    with pytest.raises(SignatureInvalid, match="signature does not match"):
+        google.verify(_push(f"Bearer {_pyjwt_token(keys, key='attacker')}"), _context())
+    with pytest.raises(SignatureInvalid, match="issuer"):
+        google.verify(
+            _push(f"Bearer {_pyjwt_token(keys, iss='https://evil.example.com')}"), _context()
+        )
+
+
+def test_a_certificate_added_at_rotation_is_fetched(certs, keys):
+    certs.body = _pem_certs(keys, **{KID: "google"})
+    google.verify(_push(f"Bearer {_pyjwt_token(keys)}"), _context())
+    certs.body = _pem_certs(keys, **{KID: "google", "rotated-kid": "rotated"})
+    google.verify(
+        _push(f"Bearer {_pyjwt_token(keys, key='rotated', kid='rotated-kid')}"), _context()
+    )
+    assert certs.fetches == 2
+
+
+def test_a_certificate_that_is_not_rsa_or_not_a_certificate_is_no_key(certs, keys):
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    certs.body = json.dumps(
+        {KID: "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n",
+         "ec-kid": _certificate(ec_key, "ec-kid"),
+         "good-kid": json.loads(_pem_certs(keys, **{"good-kid": "google"}))["good-kid"]}
+    ).encode()  # fmt: skip
+    google.verify(_push(f"Bearer {_pyjwt_token(keys, kid='good-kid')}"), _context())
+    for kid in (KID, "ec-kid"):
+        with pytest.raises(SignatureInvalid, match="not one of Google's current keys"):
+            google.verify(_push(f"Bearer {_pyjwt_token(keys, kid=kid)}"), _context())
+
+
 @pytest.mark.parametrize(
     ("status", "body", "reason"),
     [
         (500, None, "answered HTTP 500"),
         (200, b"<html>sign in</html>", "not a JWKS"),
         (200, b'{"certs": []}', "not a JWKS"),
+        (200, b'{"kid": "no certificate"}', "not a JWKS"),
+        (200, b"{}", "not a JWKS"),
     ],
 )
 def test_certs_google_cant_serve_refuse_the_push(certs, keys, status, body, reason):

@@ -5,6 +5,8 @@ import re
 import pytest
 from django.utils import timezone
 
+from connectors.connections import create_connection
+from webhooks.inbound import registrations
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +53,35 @@ def test_registration_page_shows_url_and_health_never_the_secret(staff_client, g
     assert github_registration.secret.encode() not in page.content
 
 
-def test_rotating_the_secret_shows_the_new_one_once(staff_client, github_registration):
-    response = staff_client.post(
+@pytest.fixture
+def slack_registration(tenant):
+    """A registration holding its own secret: its connection holds no signing secret."""
+    connection = create_connection(tenant=tenant, connector="slack", credentials={"bot_token": "x"})
+    return registrations.create_registration(
+        tenant=tenant, integration_id="slack", connection_id=connection.id, events=["*"]
+    ).registration
+
+
+def _rotate(staff_client, registration):
+    return staff_client.post(
         f"{ADMIN}/webhookregistration/",
-        {"action": "rotate_secret", "_selected_action": [str(github_registration.id)]},
+        {"action": "rotate_secret", "_selected_action": [str(registration.id)]},
         follow=True,
     )
+
+
+def test_rotating_the_secret_shows_the_new_one_once(staff_client, slack_registration):
+    response = _rotate(staff_client, slack_registration)
     new_secret = re.search(rb"<code>([^<]+)</code>", response.content).group(1).decode()
-    assert WebhookRegistration.objects.get().secret == new_secret != github_registration.secret
+    assert WebhookRegistration.objects.get().secret == new_secret != slack_registration.secret
+
+
+def test_a_secret_the_connection_holds_is_rotated_on_the_connection(
+    staff_client, github_registration
+):
+    response = _rotate(staff_client, github_registration)
+    assert b"webhook_secret signs these webhooks: change it there" in response.content
+    assert WebhookRegistration.objects.get().secret == github_registration.secret
 
 
 def test_registration_page_opens_once_an_event_was_received(staff_client, github_registration):
