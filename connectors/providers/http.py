@@ -7,6 +7,7 @@ from typing import Any
 import requests
 
 from connectors.providers.base import CapabilityContext, ProviderError
+from core.http import TargetNotAllowed
 
 
 def url(context: CapabilityContext, path: str) -> str:
@@ -22,7 +23,9 @@ def send(
     json: Any = None,
     headers: dict[str, str] | None = None,
 ) -> requests.Response:
-    """One request; transport failures become retryable ProviderErrors."""
+    """One request; transport failures become retryable ProviderErrors, an address the guard
+    refuses a permanent one (the hub refused it: no retry helps, and the provider's health
+    isn't in question)."""
     try:
         return context.session.request(
             method,
@@ -32,6 +35,8 @@ def send(
             timeout=(context.timeout, context.timeout),
             allow_redirects=False,
         )
+    except TargetNotAllowed as refused:  # a ConnectionError: before the retryable catch-all
+        raise ProviderError(f"{provider} not called: {refused}") from refused
     except requests.RequestException as exc:
         raise ProviderError(
             f"{provider} unreachable: {type(exc).__name__}: {exc}", retryable=True
