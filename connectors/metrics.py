@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from connectors.breaker import STATE_GAUGE, State
 from core.metrics import PREFIX
 
 INGEST = Counter(
@@ -21,11 +22,27 @@ CALLS = Counter(
 CALL_DURATION = Histogram(
     f"{PREFIX}_connector_call_duration_seconds", "Duration of one provider call.", ["connector"]
 )
+# Breakers are per connection, but their metrics are per connector: connection ids are
+# unbounded (every connection ever made would live on as series) and would list tenants'
+# connections on /metrics. The API and the admin show each connection's breaker.
 BREAKER_STATE = Gauge(
     f"{PREFIX}_connector_breaker_state",
-    "Circuit breaker state per connector: 0 closed, 1 half-open, 2 open.",
+    "Worst circuit breaker state among the connector's connections: 0 closed, 1 half-open, "
+    "2 open (refreshed by the connector-calls sweeper).",
     ["connector"],
     multiprocess_mode="mostrecent",
+)
+BREAKERS_OPEN = Gauge(
+    f"{PREFIX}_connector_breakers_open",
+    "Connections of the connector whose circuit breaker is open or half-open (refreshed by the "
+    "connector-calls sweeper).",
+    ["connector"],
+    multiprocess_mode="mostrecent",
+)
+BREAKER_OPENED = Counter(
+    f"{PREFIX}_connector_breaker_opened_total",
+    "Times a connection's circuit breaker opened (or reopened after a failed probe).",
+    ["connector"],
 )
 
 
@@ -35,3 +52,14 @@ def observe_call(call, *, outcome: str, duration: float) -> None:
         CALL_DURATION.labels(connector=call.connector).observe(duration)
     if outcome in ("retry", "failed"):
         ERRORS.labels(provider=call.connector, mode="call").inc()
+
+
+def export_breaker_states(states_by_connector: dict[str, list[State]]) -> None:
+    """Set the breaker gauges from every connection's state, by connector."""
+    for connector, states in states_by_connector.items():
+        BREAKER_STATE.labels(connector=connector).set(
+            max((STATE_GAUGE[state] for state in states), default=0)
+        )
+        BREAKERS_OPEN.labels(connector=connector).set(
+            sum(state is not State.CLOSED for state in states)
+        )

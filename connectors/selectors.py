@@ -5,8 +5,9 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
+from connectors import breaker
 from connectors.models import CallStatus, Connection, ConnectorCall, IntegrationEvent
-from connectors.providers import canonical_code, get_definition
+from connectors.providers import all_definitions, canonical_code, get_definition
 from tenants.models import Tenant
 
 LOG_STATUS = {
@@ -74,3 +75,39 @@ def _event_entry(event: IntegrationEvent) -> dict[str, Any]:
         "error": "",
         "created_at": event.created_at,
     }
+
+
+def breaker_health(*, tenant: Tenant, connector_code: str | None = None) -> list[dict[str, Any]]:
+    """Seed 000's breaker health per connector, over the tenant's own connections only: each
+    connector's breakers combined (the worst state, summed counts; ``breaker.combine``). A
+    connector the tenant has no connection of is closed with no calls."""
+    codes = [connector_code] if connector_code else [d.code for d in all_definitions()]
+    connections = Connection.objects.filter(tenant=tenant, connector__in=codes)
+    ids_by_code: dict[str, list[str]] = {code: [] for code in codes}
+    for connection_id, code in connections.values_list("id", "connector"):
+        ids_by_code[code].append(str(connection_id))
+    snapshots = breaker.snapshots([i for ids in ids_by_code.values() for i in ids])
+    return [
+        {
+            **breaker.combine(snapshots[i] for i in ids).as_dict(name=code),
+            "connections": len(ids),
+        }
+        for code, ids in ids_by_code.items()
+    ]
+
+
+def connection_breaker(*, connection: Connection) -> dict[str, Any]:
+    """One connection's own breaker, in the same shape (``name`` is its connector)."""
+    snapshot = breaker.snapshot(str(connection.id))
+    return {**snapshot.as_dict(name=connection.connector), "connection": str(connection.id)}
+
+
+def breaker_states_by_connector() -> dict[str, list[breaker.State]]:
+    """Every connection's breaker state (no counts), by connector, across tenants: for the
+    operators' gauge, never for an API answer."""
+    codes = {d.code: [] for d in all_definitions()}
+    rows = list(Connection.objects.values_list("id", "connector"))
+    snapshots = breaker.snapshots([str(i) for i, _ in rows], counts=False)
+    for connection_id, code in rows:
+        codes.setdefault(code, []).append(snapshots[str(connection_id)].state)
+    return codes

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from connectors import metrics, selectors
 from connectors.calls import dispatch, runner
 
 
@@ -12,4 +13,8 @@ def run_connector_call(call_id: str) -> None:
 
 @shared_task(name="connectors.sweep_calls", ignore_result=True)
 def sweep_connector_calls() -> int:
-    return dispatch.sweep()
+    swept = dispatch.sweep()
+    # The breaker gauges ride on this periodic task: breakers change state in the shared
+    # cache (and go half-open by the clock alone), so no single process sees every change.
+    metrics.export_breaker_states(selectors.breaker_states_by_connector())
+    return swept

@@ -15,13 +15,14 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from connectors import breaker
+from connectors.admin.breakers import Breaker
+from connectors.models import Connection
 from connectors.providers import all_definitions
 from tests.admin_pages import form_data
 from tests.factories import populated_hub
 
 pytestmark = pytest.mark.django_db
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
-OPEN_BREAKER = "notion"
 SEARCHES = ["ada", "00000000-0000-0000-0000-000000000000", "not-a-uuid", "100%_'\""]
 
 
@@ -30,10 +31,10 @@ def hub(tenant, sandbox, monkeypatch, settings):
     # Beat's "run tasks" action sends to the broker directly; nothing here consumes them.
     monkeypatch.setattr("celery.app.base.Celery.send_task", lambda *args, **kwargs: None)
     settings.CONNECTOR_BREAKER_MIN_CALLS = 2
+    populated = populated_hub(tenant=tenant, sandbox_url=sandbox.url)
     for _ in range(2):  # an open circuit breaker, for the breaker page
-        breaker.record(OPEN_BREAKER, success=False)
-    yield populated_hub(tenant=tenant, sandbox_url=sandbox.url)
-    breaker.reset(OPEN_BREAKER)
+        breaker.record(str(Connection.objects.first().pk), success=False)
+    return populated
 
 
 def url(model, view: str, *args) -> str | None:
@@ -50,6 +51,8 @@ def get_ok(client, path: str, params: dict | None = None):
 
 
 def object_keys(model, model_admin, request) -> list[str]:
+    if model is Breaker:  # rows from the cache, one per connection
+        return [str(pk) for pk in Connection.objects.values_list("pk", flat=True)]
     if not model._meta.managed:  # rows from code, keyed by connector code
         return [definition.code for definition in all_definitions()]
     return [quote(pk) for pk in model_admin.get_queryset(request).values_list("pk", flat=True)]

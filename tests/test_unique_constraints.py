@@ -87,7 +87,7 @@ NOT_REACHABLE = {
     "crm_sync.Conflict.one_open_conflict_per_reference": (
         "opened by the sync workers' merge (update_or_create); the admin and API only resolve"
     ),
-    "connectors.Breaker.connector": "no table (managed = False): rows come from the catalog",
+    "connectors.Breaker.connector": "no table (managed = False): rows come from the connections",
     "connectors.Catalog.code": "no table (managed = False): rows come from the catalog",
 }
 

@@ -111,3 +111,16 @@ class LogsQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=500, required=False, default=50)
     connector_code = serializers.CharField(max_length=60, required=False)
     status = serializers.ChoiceField(choices=["success", "error", "pending"], required=False)
+
+
+class ConnectionBreakerSerializer(serializers.Serializer):
+    """One connection's circuit breaker (for the schema: the view answers a selector's dict)."""
+
+    name = serializers.CharField(help_text="The connection's connector.")
+    connection = serializers.UUIDField()
+    state = serializers.ChoiceField(choices=["closed", "half-open", "open"])
+    window_seconds = serializers.IntegerField()
+    calls = serializers.IntegerField(help_text="Calls counted in the window.")
+    failures = serializers.IntegerField(help_text="Provider or network failures among them.")
+    failure_rate = serializers.FloatField()
+    open_until = serializers.FloatField(allow_null=True, help_text="Epoch seconds.")

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connectors import breaker, connections
+from connectors import connections, selectors
 from connectors.api.errors import as_api_error
 from connectors.api.serializers import (
+    ConnectionBreakerSerializer,
     ConnectionSerializer,
     ConnectionUpdateSerializer,
     ConnectionWriteSerializer,
@@ -23,7 +24,7 @@ from connectors.calls.execute import execute
 from connectors.errors import ConnectorError
 from connectors.models import Connection, ConnectorCall
 from connectors.providers import all_definitions, get_definition
-from tenants.scoping import TenantScopedMixin
+from tenants.scoping import TenantScopedMixin, request_tenant
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -103,6 +104,12 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             response["Idempotent-Replayed"] = "true"  # the stored call; the provider wasn't touched
         return response
 
+    @extend_schema(responses=ConnectionBreakerSerializer)
+    @action(detail=True, methods=["get"])
+    def breaker(self, request: Request, pk=None) -> Response:
+        """This connection's own circuit breaker (seed 000's health shape, plus its id)."""
+        return Response(selectors.connection_breaker(connection=self.get_object()))
+
 
 class ConnectorCallViewSet(
     TenantScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
@@ -112,12 +119,14 @@ class ConnectorCallViewSet(
 
 
 class BreakerHealthView(APIView):
-    """Seed 000: ``GET /api/connectors/{name}/health`` and ``GET /api/connectors/health``."""
+    """Seed 000: ``GET /api/connectors/{name}/health`` and ``GET /api/connectors/health``, over
+    the caller's own connections (breakers are per connection)."""
 
     def get(self, request: Request, name: str | None = None) -> Response:
+        tenant = request_tenant(request)
         if name is None:
-            return Response([breaker.snapshot(d.code).as_dict() for d in all_definitions()])
+            return Response(selectors.breaker_health(tenant=tenant))
         definition = get_definition(name)
         if definition is None:
             raise NotFound(f"unknown connector {name!r}")
-        return Response(breaker.snapshot(definition.code).as_dict())
+        return Response(selectors.breaker_health(tenant=tenant, connector_code=definition.code)[0])

@@ -42,7 +42,7 @@ def run(*, call_id) -> ConnectorCall | None:
     call = claim(call_id=call_id)
     if call is None:
         return None
-    allowed, retry_at = breaker.allow(call.connector)
+    allowed, retry_at = breaker.allow(str(call.connection_id))
     if not allowed:
         return _wait_for_breaker(call, retry_at)
     started = time.monotonic()
@@ -96,7 +96,7 @@ def _invoke(call: ConnectorCall) -> dict[str, Any]:
 
 
 def _succeeded(call: ConnectorCall, response: dict[str, Any], *, duration: float) -> ConnectorCall:
-    breaker.record(call.connector, success=True)
+    breaker.record(str(call.connection_id), success=True)
     metrics.observe_call(call, outcome="succeeded", duration=duration)
     call.attempts += 1
     _finish(call, CallStatus.SUCCEEDED, response=response, error="")
@@ -104,8 +104,11 @@ def _succeeded(call: ConnectorCall, response: dict[str, Any], *, duration: float
 
 
 def _failed_attempt(call: ConnectorCall, error: ProviderError, *, duration: float) -> ConnectorCall:
+    # Only the provider's or the network's failures (retryable) count against the breaker: a
+    # refusal (a 4xx, a missing credential, an address the guard refused) says nothing of the
+    # provider's health, and counting it would let bad calls fail good ones fast.
     if error.retryable:
-        breaker.record(call.connector, success=False)
+        _breaker_failure(call)
     call.attempts += 1
     if error.retryable and call.attempts < settings.CONNECTOR_CALL_MAX_ATTEMPTS:
         metrics.observe_call(call, outcome="retry", duration=duration)
@@ -115,6 +118,17 @@ def _failed_attempt(call: ConnectorCall, error: ProviderError, *, duration: floa
         _finish(call, CallStatus.FAILED, response=_jsonable(error.body), error=str(error))
         _dead_letter(call)
     return call
+
+
+def _breaker_failure(call: ConnectorCall) -> None:
+    if breaker.record(str(call.connection_id), success=False):
+        metrics.BREAKER_OPENED.labels(connector=call.connector).inc()
+        log.warning(
+            "circuit breaker opened",
+            connector=call.connector,
+            connection_id=str(call.connection_id),
+            tenant_id=str(call.tenant_id),
+        )
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -139,7 +153,9 @@ def _wait_for_breaker(call: ConnectorCall, retry_at: float | None) -> ConnectorC
     """Fail fast without reaching the provider, and without spending an attempt."""
     when = datetime.fromtimestamp(retry_at or time.time() + 1, tz=timezone.get_current_timezone())
     metrics.observe_call(call, outcome="short_circuited", duration=0.0)
-    _reschedule(call, at=when, error=f"circuit breaker for {call.connector} is open")
+    _reschedule(
+        call, at=when, error=f"circuit breaker for this {call.connector} connection is open"
+    )
     return call
 
 

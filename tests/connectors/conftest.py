@@ -2,20 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from connectors import breaker
 from connectors.connections import create_connection
-from connectors.providers import all_definitions
 
-
-@pytest.fixture(autouse=True)
-def closed_breakers():
-    """Breaker state lives in the shared Redis: every test starts and ends with it closed."""
-    codes = [definition.code for definition in all_definitions()]
-    for code in codes:
-        breaker.reset(code)
-    yield
-    for code in codes:
-        breaker.reset(code)
+# Breaker state lives in the shared Redis, keyed by connection id: each test's connections are
+# new, so their breakers start closed whatever earlier tests left behind.
 
 
 @pytest.fixture

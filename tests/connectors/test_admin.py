@@ -486,49 +486,71 @@ def test_changelists_make_no_query_per_row(staff_client, slack, model):
 # --- Circuit breakers -------------------------------------------------------------------------
 
 
-# No capabilities, so no other test records calls on its breaker in the shared cache.
-CODE = "notion"
-
-
 @pytest.fixture
 def small_breaker(settings):
     settings.CONNECTOR_BREAKER_MIN_CALLS = 2
     settings.CONNECTOR_BREAKER_FAILURE_RATE = 0.5
-    breaker.reset(CODE)
-    yield
-    breaker.reset(CODE)
 
 
-def test_the_breaker_page_shows_an_open_breaker_and_reset_closes_it(staff_client, small_breaker):
+@pytest.fixture
+def two_tenants_slack(tenant, slack) -> tuple[Connection, Connection]:
+    """Tenant A's Slack connection (``slack``) and another tenant's, each with its breaker."""
+    other = create_connection(
+        tenant=TenantFactory(name="Other Org"), connector="slack", name="Their Slack",
+        credentials={"bot_token": "xoxb-other"},
+    )  # fmt: skip
+    return slack, other
+
+
+def _open(connection: Connection) -> None:
     for _ in range(2):
-        breaker.record(CODE, success=False)
-    assert breaker.snapshot(CODE).state is breaker.State.OPEN
+        breaker.record(str(connection.id), success=False)
+
+
+def test_the_breaker_page_lists_each_connection_and_reset_closes_only_its_breaker(
+    staff_client, small_breaker, two_tenants_slack
+):
+    mine, theirs = two_tenants_slack
+    _open(mine)
+    _open(theirs)
     page = html(staff_client, f"{ADMIN}/breaker/")
-    assert f'<tr id="breaker-{CODE}" class="breaker-open">' in page
-    assert '<tr id="breaker-github" class="breaker-closed">' in page
-    response = staff_client.post(f"{ADMIN}/breaker/{CODE}/reset/", follow=True)
-    assert shown_messages(response) == ["Reset the circuit breaker of Notion (it was open)."]
-    assert f'<tr id="breaker-{CODE}" class="breaker-closed">' in response.content.decode()
-    snapshot = breaker.snapshot(CODE)
+    assert f'<tr id="breaker-{mine.id}" class="breaker-open">' in page
+    assert f'<tr id="breaker-{theirs.id}" class="breaker-open">' in page
+    assert "Other Org" in page and "Their Slack" in page and "Team Slack" in page
+    assert "2 of 2 breakers open or half-open." in page
+    response = staff_client.post(f"{ADMIN}/breaker/{mine.id}/reset/", follow=True)
+    assert shown_messages(response) == [
+        f"Reset the circuit breaker of {mine.tenant.slug}'s connection Team Slack "
+        "(slack; it was open)."
+    ]
+    page = response.content.decode()
+    assert f'<tr id="breaker-{mine.id}" class="breaker-closed">' in page
+    assert f'<tr id="breaker-{theirs.id}" class="breaker-open">' in page  # untouched
+    # Open ones are listed first.
+    assert page.index(f"breaker-{theirs.id}") < page.index(f"breaker-{mine.id}")
+    snapshot = breaker.snapshot(str(mine.id))
     assert snapshot.state is breaker.State.CLOSED and snapshot.calls == 0
+    assert breaker.snapshot(str(theirs.id)).state is breaker.State.OPEN
+    unknown = staff_client.post(f"{ADMIN}/breaker/00000000-0000-0000-0000-000000000000/reset/")
+    assert unknown.status_code == 404
 
 
-def test_reset_is_a_csrf_protected_post_for_staff_allowed_to(small_breaker):
-    breaker.record(CODE, success=False)
-    breaker.record(CODE, success=False)
+def test_reset_is_a_csrf_protected_post_for_staff_allowed_to(small_breaker, slack):
+    _open(slack)
+    reset = f"{ADMIN}/breaker/{slack.id}/reset/"
     viewer = StaffUserFactory(is_superuser=False)
     viewer.user_permissions.add(Permission.objects.get(codename="view_breaker"))
     client = Client(enforce_csrf_checks=True)
     client.force_login(viewer)
     page = html(client, f"{ADMIN}/breaker/")
     assert "breaker-open" in page and 'value="Reset"' not in page
-    assert client.get(f"{ADMIN}/breaker/{CODE}/reset/").status_code == 405
-    assert client.post(f"{ADMIN}/breaker/{CODE}/reset/").status_code == 403  # no CSRF token
+    assert client.get(reset).status_code == 405
+    assert client.post(reset).status_code == 403  # no CSRF token
     token = client.cookies["csrftoken"].value
-    forbidden = client.post(f"{ADMIN}/breaker/{CODE}/reset/", HTTP_X_CSRFTOKEN=token)
+    forbidden = client.post(reset, HTTP_X_CSRFTOKEN=token)
     assert forbidden.status_code == 403  # no reset permission
-    assert breaker.snapshot(CODE).state is breaker.State.OPEN
+    assert breaker.snapshot(str(slack.id)).state is breaker.State.OPEN
     viewer.user_permissions.add(Permission.objects.get(codename="reset_breaker"))
-    done = client.post(f"{ADMIN}/breaker/{CODE}/reset/", HTTP_X_CSRFTOKEN=token)
+    done = client.post(reset, HTTP_X_CSRFTOKEN=token)
     assert done.status_code == 302
-    assert breaker.snapshot(CODE).state is breaker.State.CLOSED
+    assert breaker.snapshot(str(slack.id)).state is breaker.State.CLOSED

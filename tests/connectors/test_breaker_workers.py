@@ -1,6 +1,6 @@
-"""One breaker shared by two real worker processes (through Redis): it opens on a failing
-provider, fails calls fast while open, half-opens after the cooldown and closes once a probe
-succeeds, after which every call completes."""
+"""One connection's breaker shared by two real worker processes (through Redis): it opens on a
+failing provider, fails calls fast while open, half-opens after the cooldown and closes once a
+probe succeeds, after which every call completes."""
 
 from __future__ import annotations
 
@@ -34,11 +34,11 @@ def test_two_workers_share_one_breaker(tenant, sandbox, settings):
     for name, value in BREAKER_ENV.items():
         setattr(settings, name, float(value) if "." in value else int(value))
     redis.Redis.from_url(django_settings.REDIS_URL).flushdb()
-    breaker.reset("slack")
     connection = create_connection(
         tenant=tenant, connector="slack", config={"default_channel": "#general"},
         credentials={"bot_token": "xoxb-sandbox"}, base_url=sandbox.base_url("slack"),
     )  # fmt: skip
+    key = str(connection.id)
     sandbox.state.faults.set("slack", error_burst=10_000)  # Slack is down
 
     with celery_worker(env=BREAKER_ENV) as first, celery_worker(env=BREAKER_ENV) as second:
@@ -47,14 +47,14 @@ def test_two_workers_share_one_breaker(tenant, sandbox, settings):
 
         def opened():
             """the breaker to open"""
-            return breaker.snapshot("slack").state is State.OPEN
+            return breaker.snapshot(key).state is State.OPEN
 
         wait_until(opened)
-        until = breaker.snapshot("slack").open_until
+        until = breaker.snapshot(key).open_until
         hits_when_opened = sandbox.state.request_count("slack")
         time.sleep(max(0.0, until - time.time() - 0.3))
         assert sandbox.state.request_count("slack") == hits_when_opened  # failed fast
-        assert breaker.snapshot("slack", now=until + 0.01).state is State.HALF_OPEN
+        assert breaker.snapshot(key, now=until + 0.01).state is State.HALF_OPEN
 
         sandbox.state.faults.clear("slack")  # Slack recovers: the next probe succeeds
 
@@ -64,7 +64,7 @@ def test_two_workers_share_one_breaker(tenant, sandbox, settings):
             return statuses == {CallStatus.SUCCEEDED}
 
         wait_until(all_succeeded, timeout=60)
-        assert breaker.snapshot("slack").state is State.CLOSED
+        assert breaker.snapshot(key).state is State.CLOSED
         worker_logs = [first.log(), second.log()]
     assert all("connectors.run_call" in log for log in worker_logs)  # both workers took calls
     assert len(sandbox.state.received("slack")) == CALLS

@@ -7,6 +7,8 @@ import pytest
 from connectors import breaker
 from connectors.calls import runner
 from connectors.calls.execute import execute
+from connectors.models import ConnectorCall
+from connectors.tasks import sweep_connector_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +19,7 @@ def _value(client, name: str, labels: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def test_calls_retries_errors_ingest_and_breaker_state_are_exported(
+def test_calls_retries_errors_and_ingest_are_exported(
     client, api_client, slack_connection, sandbox
 ):
     specs = {
@@ -44,5 +46,32 @@ def test_calls_retries_errors_ingest_and_breaker_state_are_exported(
     assert {key: after[key] - before[key] for key in specs} == {
         "ok": 1, "retry": 1, "errors": 1, "ingest": 1,
     }  # fmt: skip
-    breaker.snapshot("slack")
-    assert _value(client, "switchboard_connector_breaker_state", 'connector="slack"') == 0
+
+
+def test_breaker_gauges_are_per_connector_and_name_no_connection(
+    client, settings, sandbox, slack_connection, hubspot_connection
+):
+    settings.CONNECTOR_BREAKER_MIN_CALLS = 2
+    opened_before = _value(
+        client, "switchboard_connector_breaker_opened_total", 'connector="slack"'
+    )
+    sweep_connector_calls()
+    assert _value(client, "switchboard_connector_breakers_open", 'connector="slack"') == 0
+    for _ in range(2):
+        breaker.record(str(slack_connection.id), success=False)
+    sweep_connector_calls()  # the sweeper refreshes the gauges from every connection's breaker
+    text = client.get("/metrics").content.decode()
+    assert _value(client, "switchboard_connector_breaker_state", 'connector="slack"') == 2
+    assert _value(client, "switchboard_connector_breakers_open", 'connector="slack"') == 1
+    assert _value(client, "switchboard_connector_breaker_state", 'connector="hubspot"') == 0
+    assert str(slack_connection.id) not in text and "connection=" not in text
+    # A call's failure that opens the breaker counts an opening (above, it was opened directly).
+    breaker.reset(str(slack_connection.id))
+    sandbox.state.faults.set("slack", error_burst=2)
+    call = execute(slack_connection, "chat.postMessage", {"text": "x"}, "m-open").call
+    for _ in range(2):
+        call.refresh_from_db()
+        ConnectorCall.objects.filter(pk=call.pk).update(next_attempt_at=call.created_at)
+        runner.run(call_id=call.pk)
+    opened = _value(client, "switchboard_connector_breaker_opened_total", 'connector="slack"')
+    assert opened == opened_before + 1
