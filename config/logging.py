@@ -6,12 +6,16 @@ from typing import Any
 
 import structlog
 
+from core.redaction import redact_query_secrets
+
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.stdlib.ExtraAdder(),
+    # After ExtraAdder: Django's request logs carry the request, whose repr has its query.
+    redact_query_secrets,
 ]
 
 

@@ -9,11 +9,32 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from connectors.providers.inbound import read_json
 from core.fields import EncryptedJSONField, EncryptedTextField
 from tenants.models import Tenant
+
+# Config keys that would turn signature verification off. No registration may carry one: only
+# seed 000's CONNECTOR_SIGNATURE_BYPASS skips verification, and only with DEBUG on.
+REFUSED_CONFIG_KEYS = frozenset({"signature_bypass"})
+
+
+def config_problem(config: Any) -> str | None:
+    """Why a registration can't have this config, or None."""
+    if not isinstance(config, dict):
+        return "config must be a JSON object"
+    refused = sorted(REFUSED_CONFIG_KEYS & set(config))
+    if refused:
+        return f"config key {refused[0]!r} is not accepted: verification can't be turned off"
+    return None
+
+
+def validate_config(config: Any) -> None:
+    problem = config_problem(config)
+    if problem:
+        raise ValidationError(problem)
 
 
 class RegistrationKind(models.TextChoices):
@@ -48,7 +69,7 @@ class WebhookRegistration(models.Model):
     secret = EncryptedTextField(blank=True)
     # Secrets rotated out that still verify, newest first: [{"secret", "expires_at" (epoch)}].
     previous_secrets = EncryptedJSONField(null=True, blank=True)
-    config = EncryptedJSONField(default=dict, blank=True)
+    config = EncryptedJSONField(default=dict, blank=True, validators=[validate_config])
     status = models.CharField(
         max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.ACTIVE
     )

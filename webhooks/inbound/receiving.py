@@ -66,7 +66,7 @@ def receive(
             _store_secret(registration, reply.store_secret)
         return reply
     try:
-        if not registration.config.get("signature_bypass"):
+        if not registration.skip_verification:
             _verify(module, request, context, previous_secrets=registration.previous_secrets)
     except SignatureInvalid as exc:
         record_signature_failure(registration, reason=str(exc))

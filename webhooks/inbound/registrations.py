@@ -14,7 +14,7 @@ from connectors.models import Connection
 from connectors.providers import canonical_code
 from connectors.selectors import webhook_secret
 from tenants.models import Tenant
-from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
+from webhooks.inbound.models import RegistrationStatus, WebhookRegistration, config_problem
 from webhooks.inbound.registry import INBOUND_PROVIDERS, forget, unexpired
 from webhooks.outbound.signing import generate_secret
 
@@ -52,6 +52,9 @@ def create_registration(
         raise RegistrationError("connectionId", "no such connection in this organization")
     if connection.connector != code:
         raise RegistrationError("connectionId", f"that connection is a {connection.connector} one")
+    problem = config_problem(config or {})
+    if problem:
+        raise RegistrationError("config", problem)
     declared = set(INBOUND_PROVIDERS[code].DEFINITION.events)
     unknown = sorted(e for e in events if e != "*" and e not in declared)
     if unknown:

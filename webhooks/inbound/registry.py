@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 
 from connectors.providers import MODULES
-from webhooks.inbound.models import RegistrationStatus, WebhookRegistration
+from webhooks.inbound.models import REFUSED_CONFIG_KEYS, RegistrationStatus, WebhookRegistration
 
 INBOUND_PROVIDERS: dict[str, ModuleType] = {
     m.DEFINITION.code: m for m in MODULES if hasattr(m, "verify") and hasattr(m, "parse")
@@ -32,6 +32,8 @@ class ActiveRegistration:
     config: dict[str, Any] = field(default_factory=dict)
     # Rotated-out secrets still in their grace period: (secret, expires at, epoch seconds).
     previous_secrets: tuple[tuple[str, float], ...] = ()
+    # Seed 000's development bypass (provider_endpoint.bypass_enabled), never a config key.
+    skip_verification: bool = False
 
     @property
     def module(self) -> ModuleType:
@@ -86,7 +88,8 @@ def snapshot(row: WebhookRegistration) -> ActiveRegistration:
         provider=row.provider,
         event_types=list(row.event_types),
         secret=row.secret,
-        config=dict(row.config),
+        # A key that would turn verification off does nothing, should a row still carry one.
+        config={k: v for k, v in row.config.items() if k not in REFUSED_CONFIG_KEYS},
         previous_secrets=tuple(
             (old["secret"], old["expires_at"]) for old in unexpired(row.previous_secrets)
         ),

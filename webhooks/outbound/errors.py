@@ -20,3 +20,13 @@ class PayloadTooLarge(OutboundError):
 class SubscriptionDisabled(OutboundError):
     def __init__(self) -> None:
         super().__init__("the subscription is disabled")
+
+
+class RedactedHeaderValue(OutboundError):
+    """The redaction marker sent for a custom header that has no stored value to keep."""
+
+    def __init__(self, name: str, marker: str) -> None:
+        super().__init__(
+            f"enter the value of header {name!r} again: {marker!r} keeps a stored value only"
+        )
+        self.name = name

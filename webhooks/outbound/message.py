@@ -10,6 +10,7 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from webhooks.outbound import signing
+from webhooks.outbound.errors import RedactedHeaderValue
 from webhooks.outbound.models import Delivery, Subscription
 
 RESERVED_HEADER = re.compile(r"^(webhook-|x-webhook-|content-|host$|user-agent$)", re.I)
@@ -35,6 +36,24 @@ def custom_headers_problem(headers: dict) -> str | None:
         if RESERVED_HEADER.match(name) or not name.replace("-", "").isalnum():
             return f"header {name!r} is reserved or not a valid name"
     return None
+
+
+def redacted_headers(headers: dict) -> dict:
+    """Custom headers as shown (API, admin): names, and credential-like values redacted."""
+    return {
+        name: REDACTED if SENSITIVE_HEADER.search(name) else value
+        for name, value in headers.items()
+    }
+
+
+def keep_redacted(headers: dict, stored: dict) -> dict:
+    """Custom headers as a client sends back what it was shown: the redaction marker keeps the
+    stored value (so a GET -> PATCH round trip never overwrites a credential with it); the
+    marker for a header with no stored value is refused."""
+    for name, value in headers.items():
+        if value == REDACTED and name not in stored:
+            raise RedactedHeaderValue(name, REDACTED)
+    return {name: stored[name] if value == REDACTED else value for name, value in headers.items()}
 
 
 @dataclass(frozen=True)

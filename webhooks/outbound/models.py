@@ -11,7 +11,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from core.fields import EncryptedTextField
+from core.fields import EncryptedJSONField, EncryptedTextField
 from core.models import ScheduledWork
 from tenants.models import Tenant
 
@@ -24,7 +24,8 @@ class Subscription(models.Model):
     url = models.URLField(max_length=2048)
     description = models.CharField(max_length=500, blank=True)
     event_types = models.JSONField(default=list, help_text='Event types; "*" for all.')
-    headers = models.JSONField(default=dict, blank=True, help_text="Custom request headers.")
+    # Custom request headers, often credentials (Authorization): encrypted like the secret.
+    headers = EncryptedJSONField(default=dict, blank=True, help_text="Custom request headers.")
     enabled = models.BooleanField(default=True)
     secret = EncryptedTextField()
     previous_secret = EncryptedTextField(null=True, blank=True)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tenants.models import Tenant
 from webhooks.outbound import event_types, signing
 from webhooks.outbound.errors import SubscriptionDisabled
+from webhooks.outbound.message import keep_redacted
 from webhooks.outbound.models import Subscription
 from webhooks.outbound.publishing import Published, publish
 
@@ -57,7 +58,7 @@ def create_subscription(
         url=url,
         description=description,
         event_types=list(event_types),
-        headers=headers or {},
+        headers=keep_redacted(headers or {}, {}),
         enabled=enabled,
         secret=raw_secret,
         max_attempts=max_attempts or default_max_attempts(),
@@ -70,6 +71,11 @@ def update_subscription(*, subscription: Subscription, changes: dict[str, Any]) 
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
+    if "headers" in changes:
+        changes = {
+            **changes,
+            "headers": keep_redacted(changes["headers"] or {}, subscription.headers or {}),
+        }
     for name, value in changes.items():
         setattr(subscription, name, value)
     if changes.get("enabled") is True:

@@ -13,15 +13,14 @@ from django.core.exceptions import ValidationError
 
 from core import http
 from webhooks.outbound import event_types, signing
-from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER, custom_headers_problem
+from webhooks.outbound.errors import RedactedHeaderValue
+from webhooks.outbound.message import (
+    REDACTED,
+    custom_headers_problem,
+    keep_redacted,
+    redacted_headers,
+)
 from webhooks.outbound.models import Subscription
-
-
-def redacted_headers(headers: dict) -> dict:
-    return {
-        name: REDACTED if SENSITIVE_HEADER.search(name) else value
-        for name, value in headers.items()
-    }
 
 
 class EventTypesField(forms.CharField):
@@ -92,11 +91,10 @@ class SubscriptionForm(forms.ModelForm):
         headers = self.cleaned_data["headers"] or {}
         if not isinstance(headers, dict):
             raise ValidationError("Enter a JSON object of header names and values.")
-        stored = self.instance.headers or {}
-        for name, value in headers.items():
-            if value == REDACTED and name not in stored:
-                raise ValidationError(f"Enter the value of header {name!r} again.")
-        headers = {n: stored[n] if v == REDACTED else v for n, v in headers.items()}
+        try:
+            headers = keep_redacted(headers, self.instance.headers or {})
+        except RedactedHeaderValue as exc:
+            raise ValidationError(str(exc)) from None
         problem = custom_headers_problem(headers)
         if problem:
             raise ValidationError(problem)

@@ -39,9 +39,12 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     )
     def create(self, request: Request) -> Response:
         data = _valid(SubscriptionWriteSerializer, request.data)
-        result = subscriptions.create_subscription(
-            tenant=self.tenant, url=data.pop("url"), event_types=data.pop("events"), **data
-        )
+        try:
+            result = subscriptions.create_subscription(
+                tenant=self.tenant, url=data.pop("url"), event_types=data.pop("events"), **data
+            )
+        except OutboundError as exc:
+            raise as_api_error(exc) from exc
         return Response(_with_secret(result), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SubscriptionUpdateSerializer, responses=SubscriptionSerializer)
@@ -49,9 +52,12 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         changes = _valid(SubscriptionUpdateSerializer, request.data, partial=True)
         if "events" in changes:
             changes["event_types"] = changes.pop("events")
-        subscription = subscriptions.update_subscription(
-            subscription=self.get_object(), changes=changes
-        )
+        try:
+            subscription = subscriptions.update_subscription(
+                subscription=self.get_object(), changes=changes
+            )
+        except OutboundError as exc:
+            raise as_api_error(exc) from exc
         return Response(SubscriptionSerializer(subscription).data)
 
     @extend_schema(request=RotateSecretSerializer, responses=SubscriptionWithSecretSerializer)
