@@ -50,11 +50,12 @@ def deliver(*, delivery_id) -> Delivery | None:
 
 def prepare(delivery: Delivery) -> OutboundRequest | None:
     """The request to send, or None when the delivery was settled without one: its
-    subscription is disabled (dead letter) or its circuit is open (postponed)."""
+    subscription is disabled (held until it is enabled again) or its circuit is open
+    (postponed)."""
     now = timezone.now()
     subscription = delivery.subscription
     if not subscription.enabled:
-        _kill_unsent(delivery, reason=f"subscription disabled: {subscription.disabled_reason}")
+        _finish(delivery, DeliveryStatus.HELD)
         return None
     hold_until = health.circuit_hold(subscription, now=now)
     if hold_until is not None:
@@ -265,13 +266,6 @@ def _on_dead(delivery: Delivery, *, reason: str) -> None:
         },
         idempotency_key=f"delivery.dead:{delivery.id}:{delivery.total_attempts}",
     )
-
-
-def _kill_unsent(delivery: Delivery, *, reason: str) -> Delivery:
-    delivery.last_error = reason
-    _finish(delivery, DeliveryStatus.DEAD, dead_at=timezone.now())
-    _on_dead(delivery, reason="disabled")
-    return delivery
 
 
 def _postpone(delivery: Delivery, *, until: datetime) -> Delivery:

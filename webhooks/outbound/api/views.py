@@ -50,7 +50,7 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         if "events" in changes:
             changes["event_types"] = changes.pop("events")
         subscription = subscriptions.update_subscription(
-            subscription=self.get_object(), changes=changes
+            subscription=self.get_object(), changes=changes, reason=subscriptions.API_REASON
         )
         return Response(SubscriptionSerializer(subscription).data)
 
