@@ -74,3 +74,8 @@ def _event_entry(event: IntegrationEvent) -> dict[str, Any]:
         "error": "",
         "created_at": event.created_at,
     }
+
+
+def waiting_calls(*, connection: Connection) -> int:
+    """How many of the connection's calls wait to go (pending)."""
+    return ConnectorCall.objects.filter(connection=connection, status=CallStatus.PENDING).count()
