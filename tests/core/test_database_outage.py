@@ -9,6 +9,7 @@ import json
 
 import pytest
 from cryptography.fernet import Fernet
+from django.db import InterfaceError, OperationalError
 
 from tests.subprocess_django import run_django
 
@@ -67,3 +68,19 @@ def test_a_seed_endpoint_answers_the_outage_in_its_own_shape(answers):
     status, retry_after, body = answers["seed notify"]
     assert (status, retry_after) == (503, "5"), body
     assert body["success"] is False and "retry" in body["error"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "error", [OperationalError("server closed the connection"), InterfaceError("already closed")]
+)
+def test_a_connection_lost_mid_request_is_a_503_too(api_client, monkeypatch, error):
+    """PostgreSQL restarting under a request: the query fails on a connection that was fine."""
+
+    def lost(**kwargs):
+        raise error
+
+    monkeypatch.setattr("crm_sync.api.views.selectors.sync_status_summary", lost)
+    response = api_client.get("/api/crm/sync-status")
+    assert (response.status_code, response["Retry-After"]) == (503, "5")
+    assert response.json()["success"] is False
