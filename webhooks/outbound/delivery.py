@@ -190,6 +190,9 @@ def _apply_outcome(delivery: Delivery, outcome: Outcome, response: Response, *, 
     if outcome is Outcome.GONE:
         health.disable(subscription, reason="endpoint answered 410 Gone", now=now)
     if outcome is Outcome.RETRY and delivery.attempts < subscription.max_attempts:
+        if not subscription.enabled:  # this failure disabled it: held with the rest
+            _finish(delivery, DeliveryStatus.HELD)
+            return
         _schedule_retry(delivery, response, now=now)
         return
     reason = _dead_reason(outcome, response)

@@ -4,6 +4,8 @@ thrown away; re-enabling it sends them. Nothing held is spent: attempts left sta
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -97,3 +99,21 @@ def test_the_admin_says_how_many_deliveries_disabling_held(staff_client, tenant,
         "Enabled 1 subscription(s); 2 held deliveries are on their way."
     ]
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
+
+
+def test_the_failure_that_disables_a_subscription_holds_its_own_delivery(
+    tenant, receiver, subscribed
+):
+    """Failing for days disables the subscription; the delivery whose failure did it is held
+    with the rest (its retry would only be held later), not left "retry scheduled"."""
+    failing, waiting = _publish(tenant, 2)
+    type(subscribed).objects.filter(pk=subscribed.pk).update(
+        failing_since=timezone.now() - timedelta(days=6), consecutive_failures=1
+    )
+    receiver.reply_with(Reply(status=500))
+    deliver(delivery_id=failing.pk)
+    subscribed.refresh_from_db()
+    assert not subscribed.enabled
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert statuses == {failing.pk: DeliveryStatus.HELD, waiting.pk: DeliveryStatus.HELD}
+    assert Delivery.objects.get(pk=failing.pk).attempts == 1  # the attempt it made counts
