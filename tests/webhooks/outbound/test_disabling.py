@@ -5,6 +5,7 @@ thrown away; re-enabling it sends them. Nothing held is spent: attempts left sta
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.utils import timezone
@@ -117,3 +118,15 @@ def test_the_failure_that_disables_a_subscription_holds_its_own_delivery(
     statuses = dict(Delivery.objects.values_list("pk", "status"))
     assert statuses == {failing.pk: DeliveryStatus.HELD, waiting.pk: DeliveryStatus.HELD}
     assert Delivery.objects.get(pk=failing.pk).attempts == 1  # the attempt it made counts
+
+
+def test_upgrading_holds_what_already_waited_for_a_disabled_subscription(tenant, subscribed):
+    """Before ``held`` existed, a disabled subscription's deliveries stayed pending."""
+    from django.apps import apps
+
+    migration = import_module("webhooks.migrations.0006_delivery_held")
+    [delivery] = _publish(tenant, 1)
+    type(subscribed).objects.filter(pk=subscribed.pk).update(enabled=False)
+    migration.hold_waiting_deliveries_of_disabled_subscriptions(apps, None)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.HELD
