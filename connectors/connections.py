@@ -89,6 +89,7 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
     signed_with = webhook_secret(connection)
+    was_active = connection.status == ConnectionStatus.ACTIVE
     for section in ("config", "credentials"):
         if section in changes:
             merged = {**getattr(connection, section), **changes.pop(section)}
@@ -104,10 +105,24 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     connection.save()
     if webhook_secret(connection) != signed_with:
         connection_secret_changed(connection=connection)
+    if was_active and connection.status != ConnectionStatus.ACTIVE:
+        _disabled(connection)
     return connection
 
 
+@transaction.atomic
 def set_status(*, connection: Connection, status: str) -> Connection:
+    was_active = connection.status == ConnectionStatus.ACTIVE
     connection.status = ConnectionStatus(status)
     connection.save(update_fields=["status", "updated_at"])
+    if was_active and connection.status != ConnectionStatus.ACTIVE:
+        _disabled(connection)
     return connection
+
+
+def _disabled(connection: Connection) -> None:
+    """Disabled means settled: the calls waiting for it fail now, saying why (replay them
+    once it is active again), instead of being sent through a connection meant to be off."""
+    from connectors.calls.runner import fail_waiting  # the runner imports this module
+
+    fail_waiting(connection_id=connection.pk)

@@ -49,3 +49,12 @@ class CallInProgress(ConnectorError):
 
     def __init__(self) -> None:
         super().__init__("a call with this Idempotency-Key is still in progress")
+
+
+class ConnectionDisabled(ConnectorError):
+    """The connection is disabled: nothing is sent through it until it is enabled (409)."""
+
+    field = "connection"
+
+    def __init__(self) -> None:
+        super().__init__("the connection is disabled; enable it to make calls")

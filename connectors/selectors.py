@@ -111,3 +111,8 @@ def breaker_states_by_connector() -> dict[str, list[breaker.State]]:
     for connection_id, code in rows:
         codes.setdefault(code, []).append(snapshots[str(connection_id)].state)
     return codes
+
+
+def waiting_calls(*, connection: Connection) -> int:
+    """How many of the connection's calls wait to go (pending)."""
+    return ConnectorCall.objects.filter(connection=connection, status=CallStatus.PENDING).count()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.api.errors import DatabaseUnavailable
 from core.health import run_checks
 
 
@@ -24,4 +28,12 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's handler500 (views outside DRF: the admin, the portal): a database outage is a
+    503 with Retry-After like the API's, anything else a 500."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        unavailable = DatabaseUnavailable()
+        body = {"detail": str(unavailable.detail), "code": unavailable.default_code}
+        response = JsonResponse(body, status=unavailable.status_code)
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
-from connectors import connections, testing
+from connectors import connections, selectors, testing
 from connectors.admin.filters import ConnectorFilter
 from connectors.admin.forms import ConnectionAddForm, ConnectionChangeForm
 from connectors.models import Connection, ConnectionStatus
@@ -97,7 +97,13 @@ class ConnectionAdmin(admin.ModelAdmin):
         self._set_status(request, queryset, ConnectionStatus.DISABLED)
 
     def _set_status(self, request: HttpRequest, queryset, status: ConnectionStatus) -> None:
+        failed = 0
         for connection in queryset:
+            if status != ConnectionStatus.ACTIVE and connection.status == ConnectionStatus.ACTIVE:
+                failed += selectors.waiting_calls(connection=connection)
             connections.set_status(connection=connection, status=status)
         verb = "Enabled" if status == ConnectionStatus.ACTIVE else "Disabled"
-        self.message_user(request, f"{verb} {len(queryset)} connection(s).")
+        message = f"{verb} {len(queryset)} connection(s)"
+        if failed:
+            message += f"; {failed} waiting call(s) failed unsent (replay them once re-enabled)"
+        self.message_user(request, message + ".")

@@ -2,7 +2,8 @@
 
 The call is a row keyed by the tenant's idempotency key. A repeat with the same request
 returns the stored call without touching the provider; another request under the same key is
-refused (422), and so is a repeat while the first is still in flight (409).
+refused (422), and so is a repeat while the first is still in flight (409). A disabled
+connection takes no new calls (409); a repeat of a stored one still returns it.
 """
 
 from __future__ import annotations
@@ -18,8 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from connectors.connections import definition_for
-from connectors.errors import CallInProgress, IdempotencyKeyReused, UnknownCapability
-from connectors.models import CallStatus, Connection, ConnectorCall
+from connectors.errors import (
+    CallInProgress,
+    ConnectionDisabled,
+    IdempotencyKeyReused,
+    UnknownCapability,
+)
+from connectors.models import CallStatus, Connection, ConnectionStatus, ConnectorCall
 
 IN_FLIGHT = (CallStatus.PENDING, CallStatus.RUNNING)
 log = structlog.get_logger(__name__)
@@ -51,6 +57,8 @@ def execute(
         existing = _existing(connection, idempotency_key, digest)
         if existing is not None:
             return Execution(call=existing, created=False)
+        if connection.status != ConnectionStatus.ACTIVE:
+            raise ConnectionDisabled()
         try:
             with transaction.atomic():
                 call = ConnectorCall.objects.create(

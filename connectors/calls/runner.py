@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from connectors import breaker, metrics
 from connectors.calls.execute import enqueue
-from connectors.models import CallStatus, ConnectorCall
+from connectors.models import CallStatus, ConnectionStatus, ConnectorCall
 from connectors.providers import get_definition
 from connectors.providers.base import CapabilityContext, ProviderError
 from core import http
@@ -42,6 +42,8 @@ def run(*, call_id) -> ConnectorCall | None:
     call = claim(call_id=call_id)
     if call is None:
         return None
+    if call.connection.status != ConnectionStatus.ACTIVE:
+        return _fail_unsent(call)
     allowed, retry_at = breaker.allow(str(call.connection_id))
     if not allowed:
         return _wait_for_breaker(call, retry_at)
@@ -51,6 +53,35 @@ def run(*, call_id) -> ConnectorCall | None:
     except ProviderError as error:
         return _failed_attempt(call, error, duration=time.monotonic() - started)
     return _succeeded(call, response, duration=time.monotonic() - started)
+
+
+# A disabled connection is never called: its waiting calls fail with this error at once.
+CONNECTION_DISABLED = "connection disabled: not sent; replay the call once it is active again"
+
+
+def fail_waiting(*, connection_id) -> int:
+    """Fail the connection's calls that wait to go (it was just disabled), each as a failed
+    call is (a ``connector.call.failed`` event, the finish listeners: a CRM push settles its
+    client FAILED); how many. Running ones finish; any retry they schedule fails the same way
+    when it is claimed."""
+    with transaction.atomic():
+        calls = list(
+            ConnectorCall.objects.select_for_update(of=("self",))
+            .select_related("connection", "tenant")
+            .filter(connection_id=connection_id, status=CallStatus.PENDING)
+            .order_by("created_at")
+        )
+        for call in calls:
+            _fail_unsent(call)
+    return len(calls)
+
+
+def _fail_unsent(call: ConnectorCall) -> ConnectorCall:
+    metrics.observe_call(call, outcome="failed", duration=0.0)
+    with transaction.atomic():
+        _finish(call, CallStatus.FAILED, response=None, error=CONNECTION_DISABLED)
+        _dead_letter(call)
+    return call
 
 
 def claim(*, call_id) -> ConnectorCall | None:

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.api.errors import Conflict
+from core.api.errors import Conflict, DatabaseUnavailable
 from core.constraints import Duplicate, duplicate_from
 from core.metrics import API_AUTH_FAILURES
+
+log = structlog.get_logger(__name__)
 
 
 def as_api_exception(exc: Exception) -> Exception:
     """A duplicate (found by a service's check, or a unique violation when a concurrent
-    request won the race) as a 409 naming its fields; any other exception as it is."""
+    request won the race) as a 409 naming its fields; a database outage as a 503 to retry;
+    any other exception as it is."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        log.warning("api request failed: database unavailable", error=str(exc))
+        return DatabaseUnavailable()
     duplicate = duplicate_from(exc) if isinstance(exc, IntegrityError) else exc
     if not isinstance(duplicate, Duplicate):
         return exc

@@ -37,6 +37,11 @@ SALESFORCE_LIMIT_CODE = "REQUEST_LIMIT_EXCEEDED"
 _QUERY_SAFE = "$,'()"
 
 
+class CannotPush(ValueError):
+    """A local client this CRM can't hold as it is (HubSpot keys contacts on email, Salesforce
+    requires a last name). Permanent until the client changes: the message says what's missing."""
+
+
 @dataclass(frozen=True)
 class RemoteContact:
     provider: str  # "hubspot" | "salesforce" | "dynamics"

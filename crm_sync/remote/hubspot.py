@@ -12,7 +12,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from crm_sync.remote.base import Page, RemoteApi, RemoteContact, RemoteError, WebhookChange
+from crm_sync.remote.base import (
+    CannotPush,
+    Page,
+    RemoteApi,
+    RemoteContact,
+    RemoteError,
+    WebhookChange,
+)
 from crm_sync.remote.keyset import Keyset, epoch_millis
 from crm_sync.remote.records import make_contact, provider_fields
 
@@ -106,7 +113,7 @@ def push_request(
     ``client_id`` play no part; an empty value clears the property (HubSpot's way)."""
     properties = provider_fields(fields, FIELDS, blank="")
     if not properties.get("email"):
-        raise ValueError("HubSpot contacts are upserted by email, and this contact has none")
+        raise CannotPush("HubSpot needs an email: it creates and updates contacts by email")
     return "contacts.upsert", {"properties": properties}
 
 

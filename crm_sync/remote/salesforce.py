@@ -15,7 +15,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from crm_sync.remote.base import Page, RemoteApi, RemoteContact, RemoteError, WebhookChange
+from crm_sync.remote.base import (
+    CannotPush,
+    Page,
+    RemoteApi,
+    RemoteContact,
+    RemoteError,
+    WebhookChange,
+)
 from crm_sync.remote.keyset import Keyset
 from crm_sync.remote.records import make_contact, provider_fields
 
@@ -119,7 +126,7 @@ def push_request(
     Salesforce refuses a contact without a LastName, so a push without one is refused here."""
     values = provider_fields(fields, FIELDS, blank=None)
     if not values.get("LastName"):
-        raise ValueError("Salesforce contacts need a LastName, and this contact has no last_name")
+        raise CannotPush("Salesforce needs a last name (LastName), and the client has no name")
     if external_id:
         return "contact.upsert", {
             "external_id_field": "Id",

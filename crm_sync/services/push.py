@@ -2,7 +2,12 @@
 gets one connector call per target connection, keyed by the client's id and version (so a
 repeated push of the same version reaches each provider once). When the calls finish, the
 client becomes SYNCED, or FAILED with the provider's error; "push now" in the admin retries
-the failed calls."""
+the failed calls.
+
+A client a CRM can't hold as it is (HubSpot without an email) gets no call to it: the reason
+is the client's error at once, the other CRMs still get their calls, and the client ends
+FAILED with the reason (at once when no CRM can take it). It waits for a change, not a
+retry."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from connectors.models import CallStatus, Connection, ConnectionStatus, Connecto
 from crm_sync.mapping import PROVIDER_FIELDS, remote_fields, values_hash
 from crm_sync.models import Client, ExternalReference, SyncProfile, SyncStatus
 from crm_sync.remote import POLLING_PROVIDERS, adapter_for
+from crm_sync.remote.base import CannotPush
 from crm_sync.services import clients, runs
 
 log = structlog.get_logger(__name__)
@@ -49,9 +55,14 @@ def push(*, client_id) -> Client | None:
     if not targets:
         clients.set_sync_status(client=client, status=SyncStatus.SYNCED, error="", synced=True)
         return client
-    clients.set_sync_status(client=client, status=SyncStatus.PENDING)
-    for target in targets:
-        _call(client, target)
+    requests, refused = _requests(client, targets)
+    reason = "; ".join(refused)  # shown while the other calls run; settle() repeats it
+    if not requests:
+        clients.set_sync_status(client=client, status=SyncStatus.FAILED, error=reason)
+        return client
+    clients.set_sync_status(client=client, status=SyncStatus.PENDING, error=reason)
+    for target, (capability, payload) in requests:
+        _call(client, target, capability, payload)
     transaction.on_commit(lambda: settle_later(client.id))
     return client
 
@@ -68,13 +79,28 @@ def push_targets(client: Client) -> list[Target]:
     return [Target(p.connection, linked.get(p.connection_id)) for p in pushing]
 
 
-def _call(client: Client, target: Target) -> None:
+def _requests(
+    client: Client, targets: list[Target]
+) -> tuple[list[tuple[Target, tuple[str, dict]]], list[str]]:
+    """The (capability, payload) pushing ``client`` to each target that can hold it as it is,
+    and why each other target can't."""
+    requests, refused = [], []
+    for target in targets:
+        try:
+            request = adapter_for(target.connection.connector).push_request(
+                fields=remote_fields(values=client.synced_values()),
+                external_id=target.reference.external_id if target.reference else None,
+                client_id=str(client.id),
+            )
+        except CannotPush as exc:
+            refused.append(f"{target.connection.connector}: {exc}")
+        else:
+            requests.append((target, request))
+    return requests, refused
+
+
+def _call(client: Client, target: Target, capability: str, payload: dict) -> None:
     connection = target.connection
-    capability, payload = adapter_for(connection.connector).push_request(
-        fields=remote_fields(values=client.synced_values()),
-        external_id=target.reference.external_id if target.reference else None,
-        client_id=str(client.id),
-    )
     key = push_key(client=client, connection=connection)
     try:
         call = execute(connection, capability, payload, key).call
@@ -142,10 +168,10 @@ def settle(client: Client) -> None:
     )
     if not calls or any(c.status in (CallStatus.PENDING, CallStatus.RUNNING) for c in calls):
         return
-    failed = [c for c in calls if c.status == CallStatus.FAILED]
+    _, refused = _requests(client, push_targets(client))  # the targets push() made no call to
+    failed = refused + [f"{c.connector}: {c.error}" for c in calls if c.status == CallStatus.FAILED]
     if failed:
-        error = "; ".join(f"{c.connector}: {c.error}" for c in failed)
-        clients.set_sync_status(client=client, status=SyncStatus.FAILED, error=error)
+        clients.set_sync_status(client=client, status=SyncStatus.FAILED, error="; ".join(failed))
     else:
         clients.set_sync_status(client=client, status=SyncStatus.SYNCED, error="", synced=True)
 

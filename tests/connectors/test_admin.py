@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connectors import breaker
+from connectors.calls.execute import execute
 from connectors.connections import create_connection
 from connectors.models import CallStatus, Connection, ConnectionStatus, ConnectorCall
 from connectors.providers import all_definitions
@@ -336,6 +337,16 @@ def test_disable_and_enable_actions(staff_client, slack):
     act(staff_client, "connection", "enable", [slack])
     slack.refresh_from_db()
     assert slack.status == ConnectionStatus.ACTIVE
+
+
+def test_disabling_in_the_admin_says_how_many_waiting_calls_failed(staff_client, slack):
+    call = execute(slack, "chat.postMessage", {"text": "later"}, "k-1").call
+    response = act(staff_client, "connection", "disable", [slack])
+    assert shown_messages(response) == [
+        "Disabled 1 connection(s); 1 waiting call(s) failed unsent (replay them once re-enabled)."
+    ]
+    call.refresh_from_db()
+    assert call.status == CallStatus.FAILED and "connection disabled" in call.error
 
 
 def test_the_connection_list_filters_and_searches(staff_client, tenant, slack):

@@ -105,3 +105,36 @@ def test_an_api_edit_is_pushed_by_real_workers(api_client, tenant, connect, sand
     with celery_worker():
         wait_until(lambda: Client.objects.get(pk=client_id).sync_status == SyncStatus.SYNCED)
     assert sandbox.state.hubspot.find("email", "linus@example.com")
+
+
+def test_a_client_hubspot_can_not_take_fails_at_once_saying_why(api_client, tenant, connect):
+    """HubSpot upserts contacts by email: a client without one can never be pushed there, so
+    it is FAILED with the reason instead of waiting (and erroring) at every sweep."""
+    connect(tenant, "hubspot")
+    client = clients.create_client(tenant=tenant, values={"name": "No Email"})
+    push.push(client_id=client.id)
+    client.refresh_from_db()
+    assert client.sync_status == SyncStatus.FAILED
+    assert client.last_sync_error.startswith("hubspot: HubSpot needs an email")
+    assert not ConnectorCall.objects.exists()
+    assert _status_changes(tenant) == [("NEEDS_UPDATE", "FAILED")]
+    shown = api_client.get(f"/api/v1/clients/{client.id}").json()
+    assert (shown["sync_status"], shown["last_sync_error"]) == ("FAILED", client.last_sync_error)
+
+
+def test_the_crms_that_can_take_a_client_still_get_it(tenant, connect, sandbox):
+    """Dynamics takes a contact without an email, HubSpot doesn't: Dynamics gets it, and the
+    client ends FAILED naming HubSpot's reason once the Dynamics call is done."""
+    connect(tenant, "hubspot")
+    connect(tenant, "dynamics")
+    client = clients.create_client(tenant=tenant, values={"name": "Only Dynamics"})
+    push.push(client_id=client.id)
+    client.refresh_from_db()
+    assert client.sync_status == SyncStatus.PENDING
+    assert "HubSpot needs an email" in client.last_sync_error  # said while the rest goes out
+    _run_calls()
+    client.refresh_from_db()
+    assert client.sync_status == SyncStatus.FAILED
+    assert client.last_sync_error.startswith("hubspot: HubSpot needs an email")
+    assert ExternalReference.objects.get(client=client).provider == "dynamics"
+    assert [c.connector for c in ConnectorCall.objects.all()] == ["dynamics"]

@@ -50,11 +50,12 @@ def deliver(*, delivery_id) -> Delivery | None:
 
 def prepare(delivery: Delivery) -> OutboundRequest | None:
     """The request to send, or None when the delivery was settled without one: its
-    subscription is disabled (dead letter) or its circuit is open (postponed)."""
+    subscription is disabled (held until it is enabled again) or its circuit is open
+    (postponed)."""
     now = timezone.now()
     subscription = delivery.subscription
     if not subscription.enabled:
-        _kill_unsent(delivery, reason=f"subscription disabled: {subscription.disabled_reason}")
+        _finish(delivery, DeliveryStatus.HELD)
         return None
     hold_until = health.circuit_hold(subscription, now=now)
     if hold_until is not None:
@@ -189,6 +190,9 @@ def _apply_outcome(delivery: Delivery, outcome: Outcome, response: Response, *, 
     if outcome is Outcome.GONE:
         health.disable(subscription, reason="endpoint answered 410 Gone", now=now)
     if outcome is Outcome.RETRY and delivery.attempts < subscription.max_attempts:
+        if not subscription.enabled:  # this failure disabled it: held with the rest
+            _finish(delivery, DeliveryStatus.HELD)
+            return
         _schedule_retry(delivery, response, now=now)
         return
     reason = _dead_reason(outcome, response)
@@ -265,13 +269,6 @@ def _on_dead(delivery: Delivery, *, reason: str) -> None:
         },
         idempotency_key=f"delivery.dead:{delivery.id}:{delivery.total_attempts}",
     )
-
-
-def _kill_unsent(delivery: Delivery, *, reason: str) -> Delivery:
-    delivery.last_error = reason
-    _finish(delivery, DeliveryStatus.DEAD, dead_at=timezone.now())
-    _on_dead(delivery, reason="disabled")
-    return delivery
 
 
 def _postpone(delivery: Delivery, *, until: datetime) -> Delivery:

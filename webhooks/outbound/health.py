@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
+from webhooks.outbound import holding
 from webhooks.outbound.models import Subscription
 
 log = structlog.get_logger(__name__)
@@ -63,6 +64,7 @@ def disable(subscription: Subscription, *, reason: str, now: datetime) -> None:
         enabled=False, disabled_reason=reason[:500], disabled_at=now
     )
     subscription.enabled, subscription.disabled_reason = False, reason[:500]
+    holding.hold_waiting(subscription_id=subscription.pk)
     log.warning("subscription disabled", subscription_id=str(subscription.pk), reason=reason)
 
 

@@ -81,6 +81,7 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "Failed, retry scheduled"
     SUCCEEDED = "succeeded", "Succeeded"
     DEAD = "dead", "Dead letter"
+    HELD = "held", "Held: subscription disabled"
 
 
 class Delivery(ScheduledWork):

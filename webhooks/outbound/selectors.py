@@ -7,7 +7,13 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from tenants.models import Tenant
-from webhooks.outbound.models import Delivery, DeliveryAttempt, DeliveryStatus, Event
+from webhooks.outbound.models import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Event,
+    Subscription,
+)
 
 
 def dead_letters(
@@ -42,3 +48,10 @@ def event_attempts(*, event: Event) -> QuerySet[DeliveryAttempt]:
 
 def events_of(*, tenant: Tenant) -> QuerySet[Event]:
     return Event.objects.filter(tenant=tenant).prefetch_related("deliveries")
+
+
+def held_deliveries(*, subscription: Subscription) -> int:
+    """How many of its deliveries wait for the subscription to be enabled again."""
+    if subscription.enabled:
+        return 0  # enabling sent them on their way
+    return Delivery.objects.filter(subscription=subscription, status=DeliveryStatus.HELD).count()

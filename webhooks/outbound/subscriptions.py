@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.models import Tenant
-from webhooks.outbound import event_types, signing
+from webhooks.outbound import event_types, holding, signing
 from webhooks.outbound.errors import SubscriptionDisabled
 from webhooks.outbound.message import keep_redacted
 from webhooks.outbound.models import Subscription
@@ -67,7 +67,16 @@ def create_subscription(
     return SubscriptionWithSecret(subscription=subscription, secret=raw_secret)
 
 
-def update_subscription(*, subscription: Subscription, changes: dict[str, Any]) -> Subscription:
+API_REASON = "disabled through the API"
+OPERATOR_REASON = "disabled by an operator"
+
+
+@transaction.atomic
+def update_subscription(
+    *, subscription: Subscription, changes: dict[str, Any], reason: str = ""
+) -> Subscription:
+    """Apply ``changes``; ``enabled`` goes through ``set_enabled`` (``reason`` says why a
+    disable happened)."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
@@ -77,21 +86,30 @@ def update_subscription(*, subscription: Subscription, changes: dict[str, Any]) 
             "headers": keep_redacted(changes["headers"] or {}, subscription.headers or {}),
         }
     for name, value in changes.items():
-        setattr(subscription, name, value)
-    if changes.get("enabled") is True:
-        _clear_failure_state(subscription)
+        if name != "enabled":
+            setattr(subscription, name, value)
+    enabled = changes.get("enabled")
+    if enabled is True or (enabled is False and subscription.enabled):
+        return set_enabled(subscription=subscription, enabled=enabled, reason=reason)
     subscription.save()
     return subscription
 
 
+@transaction.atomic
 def set_enabled(*, subscription: Subscription, enabled: bool, reason: str = "") -> Subscription:
+    """Enable (clearing the failure state, sending what was held) or disable (holding what
+    waits to go; see ``holding``)."""
     subscription.enabled = enabled
     if enabled:
         _clear_failure_state(subscription)
     else:
-        subscription.disabled_reason = reason or "disabled by an operator"
+        subscription.disabled_reason = reason or OPERATOR_REASON
         subscription.disabled_at = timezone.now()
     subscription.save()
+    if enabled:
+        holding.resume_held(subscription_id=subscription.pk)
+    else:
+        holding.hold_waiting(subscription_id=subscription.pk)
     return subscription
 
 

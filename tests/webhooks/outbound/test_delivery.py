@@ -199,16 +199,6 @@ def test_failing_continuously_past_the_limit_disables_the_subscription(
     assert subscribed.disabled_reason.startswith("failing continuously since")
 
 
-def test_deliveries_to_a_disabled_subscription_become_dead_letters_unsent(
-    tenant, receiver, subscribed
-):
-    delivery = _publish_one(tenant)
-    subscriptions.set_enabled(subscription=subscribed, enabled=False, reason="maintenance")
-    delivery = _attempt(delivery)
-    assert receiver.requests == []
-    assert delivery.status == DeliveryStatus.DEAD and "maintenance" in delivery.last_error
-
-
 def test_a_claimed_delivery_cannot_be_claimed_twice(tenant, subscribed):
     delivery = _publish_one(tenant)
     assert len(claim_many(delivery_ids=[delivery.pk])) == 1

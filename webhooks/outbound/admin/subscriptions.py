@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from webhooks.outbound import subscriptions
+from webhooks.outbound import selectors, subscriptions
 from webhooks.outbound.admin.forms import SubscriptionAddForm, SubscriptionForm
 from webhooks.outbound.errors import SubscriptionDisabled
 from webhooks.outbound.models import Subscription
@@ -17,6 +17,7 @@ HEALTH_FIELDS = [
     "enabled",
     "disabled_reason",
     "disabled_at",
+    "held_deliveries",
     "consecutive_failures",
     "failing_since",
     "last_success_at",
@@ -46,6 +47,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="event types")
     def events(self, subscription: Subscription) -> str:
         return ", ".join(subscription.event_types)
+
+    @admin.display(description="held deliveries (sent when re-enabled)")
+    def held_deliveries(self, subscription: Subscription) -> int:
+        return selectors.held_deliveries(subscription=subscription)
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         kwargs["form"] = SubscriptionForm if obj else SubscriptionAddForm
@@ -95,12 +100,22 @@ class SubscriptionAdmin(admin.ModelAdmin):
         self._set_enabled(request, queryset, enabled=False)
 
     def _set_enabled(self, request: HttpRequest, queryset, *, enabled: bool) -> None:
+        held = 0
         for subscription in queryset:
+            if enabled:
+                held += selectors.held_deliveries(subscription=subscription)
             subscriptions.set_enabled(
                 subscription=subscription, enabled=enabled, reason=OPERATOR_REASON
             )
+            if not enabled:
+                held += selectors.held_deliveries(subscription=subscription)
         verb = "Enabled" if enabled else "Disabled"
-        self.message_user(request, f"{verb} {len(queryset)} subscription(s).")
+        message = f"{verb} {len(queryset)} subscription(s)"
+        if held:
+            what = "are on their way" if enabled else "are held until re-enabled"
+            kind = "held" if enabled else "waiting"
+            message += f"; {held} {kind} deliveries {what}"
+        self.message_user(request, message + ".")
 
     @admin.action(
         description="Rotate the signing secret (one subscription)", permissions=["change"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core import http
-from webhooks.outbound import event_types, signing
+from webhooks.outbound import event_types, selectors, signing
 from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER, custom_headers_problem
 from webhooks.outbound.models import Delivery, DeliveryAttempt, Event, Subscription
 
@@ -67,6 +67,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     events = serializers.ListField(source="event_types", child=serializers.CharField())
     headers = serializers.SerializerMethodField()
     health = serializers.SerializerMethodField()
+    held_deliveries = serializers.SerializerMethodField(
+        help_text="Deliveries held while the subscription is disabled; enabling it sends them."
+    )
 
     class Meta:
         model = Subscription
@@ -81,6 +84,7 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             "timeout_seconds",
             "disabled_reason",
             "disabled_at",
+            "held_deliveries",
             "previous_secret_expires_at",
             "health",
             "created_at",
@@ -92,6 +96,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
             name: REDACTED if SENSITIVE_HEADER.search(name) else value
             for name, value in (subscription.headers or {}).items()
         }
+
+    def get_held_deliveries(self, subscription: Subscription) -> int:
+        return selectors.held_deliveries(subscription=subscription)
 
     def get_health(self, subscription: Subscription) -> dict:
         return {

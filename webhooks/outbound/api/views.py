@@ -54,7 +54,9 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             changes["event_types"] = changes.pop("events")
         try:
             subscription = subscriptions.update_subscription(
-                subscription=self.get_object(), changes=changes
+                subscription=self.get_object(),
+                changes=changes,
+                reason=subscriptions.API_REASON,
             )
         except OutboundError as exc:
             raise as_api_error(exc) from exc
