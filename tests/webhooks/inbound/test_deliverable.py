@@ -1,0 +1,55 @@
+"""What the edge answers 2xx is what the pipeline can store, process and publish: bodies too
+large to publish and JSON the hub can't keep are refused at once (4xx naming the problem), and
+dedupe keys stay distinct whatever their length. Every path: direct, lean, Django's views."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import make_subscription
+from tests.webhooks.inbound.conftest import github_delivery, post_signed
+from tests.webhooks.inbound.test_lean_wsgi import call_wsgi
+from webhooks.inbound.models import InboundEvent
+from webhooks.inbound.registrations import webhook_url
+
+pytestmark = pytest.mark.django_db
+PATHS = ["direct", "lean", "django"]
+
+
+def post(path: str, signed, **extra):
+    """``signed`` by one of the three ways into the edge; its status and JSON."""
+    if path == "django":
+        response = post_signed(APIClient(), signed, **extra)
+        return response.status_code, json.loads(response.content)
+    if path == "lean":
+        # A query string takes Django's handler with the lean middleware.
+        signed = dataclasses.replace(signed, url=signed.url + "?via=lean")
+    answer = call_wsgi(signed, **extra)
+    return answer.status_code, answer.json()
+
+
+@pytest.fixture
+def url(github_registration, tenant):
+    make_subscription(tenant=tenant, url="http://127.0.0.1:9/gh", events=["github.*"])
+    return webhook_url(github_registration)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        (b'{"zen": NaN}', "NaN"),
+        (b'{"zen": -Infinity}', "Infinity"),
+        (b'{"zen": 1e400}', "1e400"),
+        (b'{"zen": "\\ud800"}', "surrogate"),
+    ],
+)
+def test_json_the_hub_could_not_publish_is_400_naming_it(path, url, raw, named):
+    status, body = post(path, github_delivery(url, raw))
+    assert status == 400
+    assert named in body["error"]
+    assert not InboundEvent.objects.exists()
