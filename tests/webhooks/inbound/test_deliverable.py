@@ -53,3 +53,13 @@ def test_json_the_hub_could_not_publish_is_400_naming_it(path, url, raw, named):
     assert status == 400
     assert named in body["error"]
     assert not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_dedupe_keys_differing_after_255_characters_are_two_events(path, url):
+    first, second = "k" * 300 + "-1", "k" * 300 + "-2"
+    for key in (first, second, first):
+        status, _body = post(path, github_delivery(url, {"zen": "z"}, delivery=key))
+        assert status == 202
+    stored = set(InboundEvent.objects.values_list("dedupe_key", flat=True))
+    assert len(stored) == 2 and all(k.startswith("sha256:") and len(k) == 71 for k in stored)
