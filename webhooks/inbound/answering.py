@@ -28,7 +28,7 @@ from connectors.providers.inbound import (
 )
 from core.metrics import PREFIX
 from webhooks.inbound.rate_limit import RateLimiter
-from webhooks.inbound.receiving import ReceivedRequest, receive
+from webhooks.inbound.receiving import ReceivedRequest, Undeliverable, receive
 from webhooks.inbound.registry import ActiveRegistration
 
 log = structlog.get_logger(__name__)
@@ -113,6 +113,8 @@ def _answer(
         return _error(401, f"signature verification failed: {exc}")
     except MalformedBody as exc:
         return _error(400, str(exc))
+    except Undeliverable as exc:
+        return _error(413, str(exc))
     except (OperationalError, InterfaceError):
         raise  # the database's trouble, not the payload's: answer() makes it a 503
     except Exception:  # a provider module's bug must not become a 500 the provider retries

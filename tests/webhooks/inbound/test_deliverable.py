@@ -13,8 +13,10 @@ from rest_framework.test import APIClient
 from tests.factories import make_subscription
 from tests.webhooks.inbound.conftest import github_delivery, post_signed
 from tests.webhooks.inbound.test_lean_wsgi import call_wsgi
-from webhooks.inbound.models import InboundEvent
+from webhooks.inbound.models import InboundEvent, InboundStatus
+from webhooks.inbound.processing import process_all
 from webhooks.inbound.registrations import webhook_url
+from webhooks.outbound.models import Event
 
 pytestmark = pytest.mark.django_db
 PATHS = ["direct", "lean", "django"]
@@ -36,6 +38,25 @@ def post(path: str, signed, **extra):
 def url(github_registration, tenant):
     make_subscription(tenant=tenant, url="http://127.0.0.1:9/gh", events=["github.*"])
     return webhook_url(github_registration)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_body_too_large_to_publish_is_413_naming_the_limit(path, url, settings):
+    settings.OUTBOUND_MAX_PAYLOAD_BYTES = 8000
+    status, body = post(path, github_delivery(url, {"zen": "x" * 6000}))
+    assert status == 413
+    assert "OUTBOUND_MAX_PAYLOAD_BYTES" in body["error"] and "8000" in body["error"]
+    assert not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_body_that_fits_is_accepted_processed_and_published(path, url, settings):
+    settings.OUTBOUND_MAX_PAYLOAD_BYTES = 8000
+    status, _body = post(path, github_delivery(url, {"zen": "x" * 3000, "big": 10**30}))
+    assert status == 202
+    assert process_all() == 1
+    assert InboundEvent.objects.get().status == InboundStatus.PROCESSED
+    assert Event.objects.get().payload["data"]["big"] == 10**30  # kept exact
 
 
 @pytest.mark.parametrize("path", PATHS)
