@@ -27,6 +27,7 @@ from connectors.providers.inbound import (
     SignatureInvalid,
 )
 from core.metrics import PREFIX
+from webhooks.inbound.body import is_chunked, read_to_end
 from webhooks.inbound.rate_limit import RateLimiter
 from webhooks.inbound.receiving import ReceivedRequest, Undeliverable, receive
 from webhooks.inbound.registry import ActiveRegistration
@@ -146,8 +147,16 @@ def inbound_request(request: HttpRequest) -> InboundRequest:
         url=f"{public_base_url()}{request.get_full_path()}",
         headers=lower_case_headers(request.META),
         query={key: request.GET.get(key, "") for key in request.GET} if has_query else {},
-        body=request.body,
+        body=request_body(request),
     )
+
+
+def request_body(request: HttpRequest) -> bytes:
+    """``request.body``; a chunked one (no Content-Length) read to its end, up to the cap."""
+    if is_chunked(request.META):
+        limit = settings.INBOUND_MAX_BODY_BYTES
+        return read_to_end(request.META["wsgi.input"], limit=limit)
+    return request.body
 
 
 def lower_case_headers(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -5,6 +5,7 @@ dedupe keys stay distinct whatever their length. Every path: direct, lean, Djang
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 
 import pytest
@@ -84,3 +85,16 @@ def test_dedupe_keys_differing_after_255_characters_are_two_events(path, url):
         assert status == 202
     stored = set(InboundEvent.objects.values_list("dedupe_key", flat=True))
     assert len(stored) == 2 and all(k.startswith("sha256:") and len(k) == 71 for k in stored)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_chunked_body_is_read_with_the_same_cap(path, url, settings):
+    settings.INBOUND_MAX_BODY_BYTES = 2000
+    signed = github_delivery(url, {"zen": "chunked"}, delivery="chunked-1")
+    chunked = {"CONTENT_LENGTH": "", "HTTP_TRANSFER_ENCODING": "chunked"}
+    status, body = post(path, signed, **chunked, **{"wsgi.input": io.BytesIO(signed.body)})
+    assert status == 202, body
+    assert bytes(InboundEvent.objects.get().raw_body) == signed.body
+    big = github_delivery(url, {"zen": "x" * 3000})
+    status, _body = post(path, big, **chunked, **{"wsgi.input": io.BytesIO(big.body)})
+    assert status == 413
