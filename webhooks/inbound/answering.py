@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
@@ -61,14 +61,23 @@ class Reply:
     body: bytes
     content_type: str = "application/json"
     retry_after: str | None = None
+    # Answered without reading the body: the server will close the connection, so the answer
+    # says so (``Connection: close``) and a keep-alive client doesn't send into a closed one.
+    close: bool = False
 
 
-def json_reply(status: int, data: dict[str, Any], *, retry_after: str | None = None) -> Reply:
-    return Reply(status=status, body=json.dumps(data).encode(), retry_after=retry_after)
+def json_reply(
+    status: int, data: dict[str, Any], *, retry_after: str | None = None, close: bool = False
+) -> Reply:
+    body = json.dumps(data).encode()
+    return Reply(status=status, body=body, retry_after=retry_after, close=close)
 
 
-def _error(status: int, message: str, *, retry_after: str | None = None) -> Reply:
-    return json_reply(status, {"success": False, "error": message}, retry_after=retry_after)
+def _error(
+    status: int, message: str, *, retry_after: str | None = None, close: bool = False
+) -> Reply:
+    data = {"success": False, "error": message}
+    return json_reply(status, data, retry_after=retry_after, close=close)
 
 
 def answer(
@@ -82,10 +91,18 @@ def answer(
     raise RequestDataTooBig). A database outage in either step is a 503: nothing is stored,
     and it is what providers retry."""
     try:
-        return _answer(find(), method=method, declared_length=declared_length, read=read)
+        registration = find()
     except (OperationalError, InterfaceError) as exc:
-        log.warning("inbound webhook not stored: database unavailable", error=str(exc))
-        return _error(503, "the hub can't store events right now; retry later", retry_after="5")
+        return _after_reading(_unavailable(exc), read=read)
+    try:  # past this point the database is used only once the body is read
+        return _answer(registration, method=method, declared_length=declared_length, read=read)
+    except (OperationalError, InterfaceError) as exc:
+        return _unavailable(exc)
+
+
+def _unavailable(exc: Exception) -> Reply:
+    log.warning("inbound webhook not stored: database unavailable", error=str(exc))
+    return _error(503, "the hub can't store events right now; retry later", retry_after="5")
 
 
 def _answer(
@@ -95,19 +112,20 @@ def _answer(
     declared_length: int,
     read: Callable[[], InboundRequest],
 ) -> Reply:
-    too_big = f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
     if registration is None:
-        return _error(404, "no active webhook registration here")
+        reply = _error(404, "no active webhook registration here")
+        return _after_reading(reply, read=read)
     if declared_length > settings.INBOUND_MAX_BODY_BYTES:
-        return _error(413, too_big)
+        return _error(413, _too_big(), close=True)
     if _rate_limited(registration):
-        return _error(429, "rate limit exceeded", retry_after="1")
+        reply = _error(429, "rate limit exceeded", retry_after="1")
+        return _after_reading(reply, read=read)
     try:
         inbound = read()
     except RequestDataTooBig:
-        return _error(413, too_big)
-    if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:
-        return _error(413, too_big)
+        return _error(413, _too_big(), close=True)
+    if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:  # chunked: the rest is unread
+        return _error(413, _too_big(), close=True)
     try:
         outcome = receive(registration=registration, request=inbound)
     except SignatureInvalid as exc:
@@ -126,6 +144,21 @@ def _answer(
     if method != "POST":
         return _error(405, "webhooks are POSTed")
     return _accepted_reply(outcome.accepted, outcome.duplicates)
+
+
+def _too_big() -> str:
+    return f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
+
+
+def _after_reading(reply: Reply, *, read: Callable[[], InboundRequest]) -> Reply:
+    """``reply``, given once the body is read and dropped: the connection then stays open for
+    the provider's next request (HTTP/1.1 keep-alive), as it would after any other answer. A
+    body too large is not read: the reply says ``Connection: close`` instead."""
+    try:
+        unread = len(read().body) > settings.INBOUND_MAX_BODY_BYTES  # chunked, past the cap
+    except RequestDataTooBig:
+        unread = True
+    return replace(reply, close=True) if unread else reply
 
 
 @lru_cache(maxsize=256)

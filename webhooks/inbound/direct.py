@@ -160,7 +160,7 @@ class DirectReceive:
         finally:
             self._release()
         if reply.status >= 400:
-            response = as_response(reply)
+            response = as_response(reply, environ)
             return self._send(response, WSGIRequest(environ), added, start_response)
         count_response(reply.status).inc()
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]

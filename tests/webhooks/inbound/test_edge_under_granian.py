@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import time
+import uuid
 
 import pytest
 
@@ -47,6 +48,22 @@ def send(
 @pytest.fixture
 def registration_url(github_registration):
     return webhook_url(github_registration).replace("http://testserver", "http://127.0.0.1")
+
+
+@pytest.mark.parametrize("query", ["", "?via=lean"], ids=["direct", "lean"])
+def test_a_keep_alive_client_is_told_429_and_404_not_disconnected(registration_url, query):
+    unknown = github_delivery(f"http://testserver/webhooks/{uuid.uuid4()}", PING)
+    with granian_server(env={"INBOUND_RATE_LIMIT_PER_SECOND": "0"}) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            for signed in [github_delivery(registration_url, PING), unknown] * 3:
+                response, _body = send(connection, signed, late_body=True, query=query)
+                assert response.status in (429, 404)
+                if response.status == 429:
+                    assert response.getheader("Retry-After") == "1"
+        finally:
+            connection.close()
+    assert not InboundEvent.objects.exists()
 
 
 @pytest.mark.parametrize("query", ["", "?via=lean"], ids=["direct", "lean"])
