@@ -27,7 +27,7 @@ from connectors.providers.inbound import (
     SignatureInvalid,
 )
 from core.metrics import PREFIX
-from webhooks.inbound.body import is_chunked, read_to_end
+from webhooks.inbound.body import client_reads, is_chunked, read_to_end
 from webhooks.inbound.rate_limit import RateLimiter
 from webhooks.inbound.receiving import ReceivedRequest, Undeliverable, receive
 from webhooks.inbound.registry import ActiveRegistration
@@ -86,16 +86,19 @@ def answer(
     method: str,
     declared_length: int,
     read: Callable[[], InboundRequest],
+    client: str = "",
 ) -> Reply:
     """``find`` looks the registration up; ``read`` gives the request with its body (it may
-    raise RequestDataTooBig). A database outage in either step is a 503: nothing is stored,
-    and it is what providers retry."""
+    raise RequestDataTooBig); ``client``: the address the request came from. A database outage
+    in either step is a 503: nothing is stored, and it is what providers retry."""
     try:
         registration = find()
     except (OperationalError, InterfaceError) as exc:
-        return _after_reading(_unavailable(exc), read=read)
+        return _after_reading(_unavailable(exc), read=read, client=client)
     try:  # past this point the database is used only once the body is read
-        return _answer(registration, method=method, declared_length=declared_length, read=read)
+        return _answer(
+            registration, method=method, declared_length=declared_length, read=read, client=client
+        )
     except (OperationalError, InterfaceError) as exc:
         return _unavailable(exc)
 
@@ -111,19 +114,24 @@ def _answer(
     method: str,
     declared_length: int,
     read: Callable[[], InboundRequest],
+    client: str,
 ) -> Reply:
     if registration is None:
         reply = _error(404, "no active webhook registration here")
-        return _after_reading(reply, read=read)
+        return _after_reading(reply, read=read, client=client)
     if declared_length > settings.INBOUND_MAX_BODY_BYTES:
         return _error(413, _too_big(), close=True)
     if _rate_limited(registration):
         reply = _error(429, "rate limit exceeded", retry_after="1")
-        return _after_reading(reply, read=read)
+        return _after_reading(reply, read=read, client=client)
+    if not client_reads.enter(client):
+        return _too_many_reads()
     try:
         inbound = read()
     except RequestDataTooBig:
         return _error(413, _too_big(), close=True)
+    finally:
+        client_reads.leave(client)
     if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:  # chunked: the rest is unread
         return _error(413, _too_big(), close=True)
     try:
@@ -150,14 +158,24 @@ def _too_big() -> str:
     return f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
 
 
-def _after_reading(reply: Reply, *, read: Callable[[], InboundRequest]) -> Reply:
+def _too_many_reads() -> Reply:
+    message = "too many requests from this address are still sending their bodies"
+    return _error(429, message, retry_after="1", close=True)
+
+
+def _after_reading(reply: Reply, *, read: Callable[[], InboundRequest], client: str) -> Reply:
     """``reply``, given once the body is read and dropped: the connection then stays open for
     the provider's next request (HTTP/1.1 keep-alive), as it would after any other answer. A
-    body too large is not read: the reply says ``Connection: close`` instead."""
+    body too large, or one more from a client already sending its cap, is not read: the reply
+    says ``Connection: close`` instead."""
+    if not client_reads.enter(client):
+        return replace(reply, close=True)
     try:
         unread = len(read().body) > settings.INBOUND_MAX_BODY_BYTES  # chunked, past the cap
     except RequestDataTooBig:
         unread = True
+    finally:
+        client_reads.leave(client)
     return replace(reply, close=True) if unread else reply
 
 

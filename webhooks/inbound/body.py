@@ -1,13 +1,24 @@
 """Reading a provider's request body at the edge, the same way on every path (direct, lean,
-Django views): a body sent without ``Content-Length`` (``Transfer-Encoding: chunked``; granian
-passes it as a ``wsgi.input`` to read to its end) is read up to ``INBOUND_MAX_BODY_BYTES`` + 1
-bytes: a larger one is known to be larger (413) without being read whole.
+Django views).
+
+- A body sent without ``Content-Length`` (``Transfer-Encoding: chunked``; granian passes it as
+  a ``wsgi.input`` to read to its end) is read up to ``INBOUND_MAX_BODY_BYTES`` + 1 bytes: a
+  larger one is known to be larger (413) without being read whole.
+- Bodies being read are counted per client address in the process: under granian a request's
+  thread waits for its body, and a WSGI server gives no way to interrupt that wait, so a client
+  sending its bodies slowly holds a thread each. Beyond ``INBOUND_MAX_BODY_READS_PER_CLIENT``
+  at once, a client's next request is refused (429, ``Connection: close``) before its body is
+  read, and the server's other threads stay free for other clients. A body that has arrived is
+  read in microseconds, so a provider's ordinary burst is rarely counted more than once.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any, BinaryIO
+
+from django.conf import settings
 
 
 def is_chunked(meta: Mapping[str, Any]) -> bool:
@@ -26,3 +37,36 @@ def read_to_end(stream: BinaryIO, *, limit: int) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
     return b"".join(chunks)
+
+
+class ClientReads:
+    """How many bodies each client address is sending this process at the moment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._reading: dict[str, int] = {}
+
+    def enter(self, client: str) -> bool:
+        """Count a request of ``client`` in; False (not counted) when it is over the cap."""
+        cap = settings.INBOUND_MAX_BODY_READS_PER_CLIENT
+        if not cap:
+            return True
+        with self._lock:
+            reading = self._reading.get(client, 0)
+            if reading >= cap:
+                return False
+            self._reading[client] = reading + 1
+        return True
+
+    def leave(self, client: str) -> None:
+        if not settings.INBOUND_MAX_BODY_READS_PER_CLIENT:
+            return
+        with self._lock:
+            reading = self._reading.get(client, 0) - 1
+            if reading > 0:
+                self._reading[client] = reading
+            else:
+                self._reading.pop(client, None)
+
+
+client_reads = ClientReads()

@@ -153,6 +153,7 @@ class DirectReceive:
                 method="POST",
                 declared_length=length,
                 read=lambda: read_request(environ, length),
+                client=environ.get("REMOTE_ADDR", ""),
             )
         except Exception as exc:  # as Django's handler does: logged, the JSON 500
             request = WSGIRequest(environ)

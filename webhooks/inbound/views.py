@@ -27,6 +27,7 @@ def handle(request: HttpRequest, find: Callable[[], ActiveRegistration | None]) 
         method=request.method or "POST",
         declared_length=declared_length(request.META),
         read=lambda: inbound_request(request),
+        client=request.META.get("REMOTE_ADDR", ""),
     )
     return as_response(reply, request.META)
 

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_subscription
 from tests.webhooks.inbound.conftest import github_delivery, post_signed
 from tests.webhooks.inbound.test_lean_wsgi import call_wsgi
+from webhooks.inbound.body import client_reads
 from webhooks.inbound.models import InboundEvent, InboundStatus
 from webhooks.inbound.processing import process_all
 from webhooks.inbound.registrations import webhook_url
@@ -98,3 +99,19 @@ def test_a_chunked_body_is_read_with_the_same_cap(path, url, settings):
     big = github_delivery(url, {"zen": "x" * 3000})
     status, _body = post(path, big, **chunked, **{"wsgi.input": io.BytesIO(big.body)})
     assert status == 413
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_client_at_its_cap_of_bodies_being_read_is_told_to_retry(path, url, settings):
+    settings.INBOUND_MAX_BODY_READS_PER_CLIENT = 1
+    assert client_reads.enter("192.0.2.7")  # a slow body of this client, still arriving
+    try:
+        signed = github_delivery(url, {"zen": "z"})
+        status, body = post(path, signed, REMOTE_ADDR="192.0.2.7")
+        assert (status, "still sending" in body["error"]) == (429, True)
+        status, _body = post(path, signed, REMOTE_ADDR="192.0.2.8")  # another client
+        assert status == 202
+    finally:
+        client_reads.leave("192.0.2.7")
+    status, _body = post(path, github_delivery(url, {"zen": "z"}), REMOTE_ADDR="192.0.2.7")
+    assert status == 202

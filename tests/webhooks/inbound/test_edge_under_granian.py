@@ -3,7 +3,10 @@ with the Procfile's flags): keep-alive after early answers, chunked bodies, slow
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
+import threading
 import time
 import uuid
 
@@ -81,3 +84,86 @@ def test_a_chunked_body_is_read_and_stored(registration_url, query):
             connection.close()
     (stored,) = InboundEvent.objects.all()
     assert stored.dedupe_key == f"chunked{query}" and bytes(stored.raw_body) == signed.body
+
+
+class SlowClients:
+    """``count`` connections from another loopback address (another client), each sending a
+    webhook's headers and then its body at a byte a second."""
+
+    def __init__(self, port: int, count: int, url: str) -> None:
+        self.port, self.count, self.url = port, count, url
+        self.sockets: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+
+    def __enter__(self) -> SlowClients:
+        for _ in range(self.count):
+            signed = github_delivery(self.url, {"blob": "x" * 500})
+            head = "".join(f"{k}: {v}\r\n" for k, v in signed.headers.items())
+            request = (
+                f"POST {path_of(signed)} HTTP/1.1\r\nHost: testserver\r\n{head}"
+                f"Content-Length: {len(signed.body)}\r\n\r\n"
+            ).encode()
+            slow = socket.socket()
+            slow.bind(("127.0.0.2", 0))
+            slow.connect(("127.0.0.1", self.port))
+            slow.sendall(request)
+            self.sockets.append(slow)
+        self._thread.start()
+        return self
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(1.0):
+            for slow in self.sockets:
+                with contextlib.suppress(OSError):
+                    slow.send(b"{")
+
+    def answers(self) -> list[bytes]:
+        """What each connection has been answered so far (b"" while its body is awaited)."""
+        seen = []
+        for slow in self.sockets:
+            slow.settimeout(0.2)
+            try:
+                seen.append(slow.recv(4096))
+            except OSError:
+                seen.append(b"")
+        return seen
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        for slow in self.sockets:
+            slow.close()
+
+
+def test_slow_clients_do_not_stall_other_providers(registration_url):
+    with granian_server() as server, SlowClients(server.port, 50, registration_url) as slow:
+        time.sleep(2)  # every slow request has reached the server
+        for n in range(5):
+            started = time.monotonic()
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            try:
+                response, body = send(
+                    connection, github_delivery(registration_url, PING, delivery=f"prompt-{n}")
+                )
+            finally:
+                connection.close()
+            assert response.status == 202, body
+            assert time.monotonic() - started < 5  # answered promptly, not after the slow ones
+        # Beyond 2 bodies at once per web process (2 processes), the slow client was told to go.
+        refused = [a for a in slow.answers() if a.startswith(b"HTTP/1.1 429")]
+        assert len(refused) >= 50 - 2 * 2
+        assert all(b"connection: close" in a.lower() and b"retry-after: 1" in a for a in refused)
+    assert InboundEvent.objects.filter(dedupe_key__startswith="prompt-").count() == 5
+
+
+def test_a_client_that_never_finishes_its_headers_is_cut_off():
+    with granian_server() as server:
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", server.port)) as slow:
+            slow.sendall(b"POST /webhooks/x HTTP/1.1\r\nHost: testserver\r\n")
+            slow.settimeout(30)
+            with contextlib.suppress(ConnectionResetError):
+                while slow.recv(1000):
+                    pass
+        assert time.monotonic() - started < 15  # granian's default would wait 30 s
