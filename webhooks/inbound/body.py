@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 
 def is_chunked(meta: Mapping[str, Any]) -> bool:
@@ -45,10 +46,14 @@ class ClientReads:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._reading: dict[str, int] = {}
+        self._cap: int | None = None  # the setting, read once (Django's settings cost per read)
+        setting_changed.connect(self._on_setting_changed, weak=False)
 
     def enter(self, client: str) -> bool:
         """Count a request of ``client`` in; False (not counted) when it is over the cap."""
-        cap = settings.INBOUND_MAX_BODY_READS_PER_CLIENT
+        cap = self._cap
+        if cap is None:
+            cap = self._cap = settings.INBOUND_MAX_BODY_READS_PER_CLIENT
         if not cap:
             return True
         with self._lock:
@@ -59,14 +64,16 @@ class ClientReads:
         return True
 
     def leave(self, client: str) -> None:
-        if not settings.INBOUND_MAX_BODY_READS_PER_CLIENT:
-            return
         with self._lock:
             reading = self._reading.get(client, 0) - 1
             if reading > 0:
                 self._reading[client] = reading
             else:
                 self._reading.pop(client, None)
+
+    def _on_setting_changed(self, *, setting: str, **kwargs) -> None:
+        if setting == "INBOUND_MAX_BODY_READS_PER_CLIENT":
+            self._cap = None
 
 
 client_reads = ClientReads()
