@@ -25,4 +25,4 @@ RUN pip install --no-cache-dir --no-deps . && pip check \
 
 USER switchboard
 EXPOSE 8000
-CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", "--blocking-threads", "4", "--respawn-failed-workers", "config.wsgi:application"]
+CMD ["granian", "--interface", "wsgi", "--host", "0.0.0.0", "--port", "8000", "--workers", "3", "--blocking-threads", "4", "--http1-header-read-timeout", "5000", "--respawn-failed-workers", "config.wsgi:application"]

@@ -251,6 +251,9 @@ CONNECTOR_BREAKER_HALF_OPEN_PROBES = env.int("CONNECTOR_BREAKER_HALF_OPEN_PROBES
 # --- Inbound webhooks --------------------------------------------------------------------------
 WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS = env.int("WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", default=300)
 INBOUND_MAX_BODY_BYTES = env.int("INBOUND_MAX_BODY_BYTES", default=1024 * 1024)
+# Bodies one client address may be sending a web process at once (0: no cap; behind a proxy
+# that buffers request bodies every request comes from its address: set 0 and cap there).
+INBOUND_MAX_BODY_READS_PER_CLIENT = env.int("INBOUND_MAX_BODY_READS_PER_CLIENT", default=2)
 INBOUND_RATE_LIMIT_PER_SECOND = env.int("INBOUND_RATE_LIMIT_PER_SECOND", default=500)
 INBOUND_REGISTRATION_CACHE_SECONDS = env.int("INBOUND_REGISTRATION_CACHE_SECONDS", default=30)
 # After an inbound secret changes, how long the old one keeps verifying (0: not at all).

@@ -25,6 +25,20 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def project_env(extra: dict[str, str]) -> dict[str, str]:
+    """The environment of a project process (not a test one) on the test database and Redis."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_"))}
+    full_env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            **extra,
+        }
+    )
+    return full_env
+
+
 class Worker:
     def __init__(self, process: subprocess.Popen, log_path: Path) -> None:
         self.process = process
@@ -70,16 +84,8 @@ def celery_worker(
     """A worker under ``python`` (this interpreter by default; another virtualenv's, e.g. the
     runtime-only install)."""
     log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "DJANGO_"))}
-    full_env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "OUTBOUND_ALLOW_PRIVATE_TARGETS": "true",
-            "LOG_LEVEL": "INFO",
-            **(env or {}),
-        }
+    full_env = project_env(
+        {"OUTBOUND_ALLOW_PRIVATE_TARGETS": "true", "LOG_LEVEL": "INFO", **(env or {})}
     )
     command = [
         str(python or sys.executable), "-m", "celery", "--app", "config", "worker",

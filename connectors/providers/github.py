@@ -8,7 +8,6 @@ whose ``payload`` field holds the same JSON.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +20,7 @@ from connectors.providers.inbound import (
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
+    strict_json,
 )
 
 # Per event: the payload key of the object it is about, and that object's timestamp fields.
@@ -70,7 +70,7 @@ def _payload(request: InboundRequest) -> dict[str, Any]:
         if "payload" not in form:
             raise MalformedBody("form-encoded GitHub delivery without a payload field")
         try:
-            payload = json.loads(form["payload"][0])
+            payload = strict_json(form["payload"][0])
         except ValueError as exc:
             raise MalformedBody(f"payload field is not valid JSON: {exc}") from exc
     else:

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -94,17 +95,43 @@ _ORJSON_INTEGERS = range(-(2**63), 2**64)
 
 
 def read_json(body: bytes) -> Any:
-    """The body's JSON exactly as ``json.loads`` reads it. orjson reads the common case (UTF-8,
-    no NaN, integers within [-2**63, 2**64 - 1]) three times faster; anything else json decides."""
+    """The body's JSON exactly as ``json.loads`` reads it, within the rules of ``strict_json``.
+    orjson reads the common case (UTF-8, no NaN, integers within [-2**63, 2**64 - 1]) three
+    times faster; anything else json decides."""
     if not _may_hold_a_long_integer(body):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
             pass
     try:
-        return json.loads(body)
+        return strict_json(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise MalformedBody(f"body is not valid JSON: {exc}") from exc
+
+
+def strict_json(data: bytes | str) -> Any:
+    """``json.loads`` less what the hub could store but never publish (PostgreSQL's jsonb and
+    JSON itself refuse them, so the event would fail processing after a 202): ``NaN`` and
+    ``Infinity`` (not JSON), a number beyond a double's range (``1e400``: every JSON reader
+    downstream makes it infinity) and a lone UTF-16 surrogate (``"\\ud800"``: not text).
+    ValueError names the value. orjson refuses all four itself."""
+    parsed = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+    try:
+        json.dumps(parsed, ensure_ascii=False).encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError("a string holds a lone UTF-16 surrogate (not text)") from exc
+    return parsed
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} is out of range (beyond a double)")
+    return value
 
 
 def _may_hold_a_long_integer(body: bytes) -> bool:

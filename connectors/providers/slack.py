@@ -32,6 +32,7 @@ from connectors.providers.inbound import (
     ParsedEvent,
     SignatureInvalid,
     VerifyContext,
+    strict_json,
 )
 
 # Errors Slack documents as transient; every other ``ok: false`` is permanent.
@@ -93,7 +94,7 @@ def handshake(request: InboundRequest, context: VerifyContext) -> HandshakeReply
         form = parse_qs(request.body.decode("utf-8", "replace"))
         return HandshakeReply(status=200) if form.get("ssl_check") == ["1"] else None
     try:
-        payload = json.loads(request.body)
+        payload = strict_json(request.body)
     except (ValueError, UnicodeDecodeError):
         return None  # parse() will refuse it with a clear 400
     if not isinstance(payload, dict) or payload.get("type") != "url_verification":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from typing import Any
 
@@ -27,8 +27,9 @@ from connectors.providers.inbound import (
     SignatureInvalid,
 )
 from core.metrics import PREFIX
+from webhooks.inbound.body import client_reads, is_chunked, read_to_end
 from webhooks.inbound.rate_limit import RateLimiter
-from webhooks.inbound.receiving import ReceivedRequest, receive
+from webhooks.inbound.receiving import ReceivedRequest, Undeliverable, receive
 from webhooks.inbound.registry import ActiveRegistration
 
 log = structlog.get_logger(__name__)
@@ -60,14 +61,23 @@ class Reply:
     body: bytes
     content_type: str = "application/json"
     retry_after: str | None = None
+    # Answered without reading the body: the server will close the connection, so the answer
+    # says so (``Connection: close``) and a keep-alive client doesn't send into a closed one.
+    close: bool = False
 
 
-def json_reply(status: int, data: dict[str, Any], *, retry_after: str | None = None) -> Reply:
-    return Reply(status=status, body=json.dumps(data).encode(), retry_after=retry_after)
+def json_reply(
+    status: int, data: dict[str, Any], *, retry_after: str | None = None, close: bool = False
+) -> Reply:
+    body = json.dumps(data).encode()
+    return Reply(status=status, body=body, retry_after=retry_after, close=close)
 
 
-def _error(status: int, message: str, *, retry_after: str | None = None) -> Reply:
-    return json_reply(status, {"success": False, "error": message}, retry_after=retry_after)
+def _error(
+    status: int, message: str, *, retry_after: str | None = None, close: bool = False
+) -> Reply:
+    data = {"success": False, "error": message}
+    return json_reply(status, data, retry_after=retry_after, close=close)
 
 
 def answer(
@@ -76,15 +86,26 @@ def answer(
     method: str,
     declared_length: int,
     read: Callable[[], InboundRequest],
+    client: str = "",
 ) -> Reply:
     """``find`` looks the registration up; ``read`` gives the request with its body (it may
-    raise RequestDataTooBig). A database outage in either step is a 503: nothing is stored,
-    and it is what providers retry."""
+    raise RequestDataTooBig); ``client``: the address the request came from. A database outage
+    in either step is a 503: nothing is stored, and it is what providers retry."""
     try:
-        return _answer(find(), method=method, declared_length=declared_length, read=read)
+        registration = find()
     except (OperationalError, InterfaceError) as exc:
-        log.warning("inbound webhook not stored: database unavailable", error=str(exc))
-        return _error(503, "the hub can't store events right now; retry later", retry_after="5")
+        return _after_reading(_unavailable(exc), read=read, client=client)
+    try:  # past this point the database is used only once the body is read
+        return _answer(
+            registration, method=method, declared_length=declared_length, read=read, client=client
+        )
+    except (OperationalError, InterfaceError) as exc:
+        return _unavailable(exc)
+
+
+def _unavailable(exc: Exception) -> Reply:
+    log.warning("inbound webhook not stored: database unavailable", error=str(exc))
+    return _error(503, "the hub can't store events right now; retry later", retry_after="5")
 
 
 def _answer(
@@ -93,26 +114,34 @@ def _answer(
     method: str,
     declared_length: int,
     read: Callable[[], InboundRequest],
+    client: str,
 ) -> Reply:
-    too_big = f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
     if registration is None:
-        return _error(404, "no active webhook registration here")
+        reply = _error(404, "no active webhook registration here")
+        return _after_reading(reply, read=read, client=client)
     if declared_length > settings.INBOUND_MAX_BODY_BYTES:
-        return _error(413, too_big)
+        return _error(413, _too_big(), close=True)
     if _rate_limited(registration):
-        return _error(429, "rate limit exceeded", retry_after="1")
+        reply = _error(429, "rate limit exceeded", retry_after="1")
+        return _after_reading(reply, read=read, client=client)
+    if not client_reads.enter(client):
+        return _too_many_reads()
     try:
         inbound = read()
     except RequestDataTooBig:
-        return _error(413, too_big)
-    if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:
-        return _error(413, too_big)
+        return _error(413, _too_big(), close=True)
+    finally:
+        client_reads.leave(client)
+    if len(inbound.body) > settings.INBOUND_MAX_BODY_BYTES:  # chunked: the rest is unread
+        return _error(413, _too_big(), close=True)
     try:
         outcome = receive(registration=registration, request=inbound)
     except SignatureInvalid as exc:
         return _error(401, f"signature verification failed: {exc}")
     except MalformedBody as exc:
         return _error(400, str(exc))
+    except Undeliverable as exc:
+        return _error(413, str(exc))
     except (OperationalError, InterfaceError):
         raise  # the database's trouble, not the payload's: answer() makes it a 503
     except Exception:  # a provider module's bug must not become a 500 the provider retries
@@ -123,6 +152,31 @@ def _answer(
     if method != "POST":
         return _error(405, "webhooks are POSTed")
     return _accepted_reply(outcome.accepted, outcome.duplicates)
+
+
+def _too_big() -> str:
+    return f"body over {settings.INBOUND_MAX_BODY_BYTES} bytes"
+
+
+def _too_many_reads() -> Reply:
+    message = "too many requests from this address are still sending their bodies"
+    return _error(429, message, retry_after="1", close=True)
+
+
+def _after_reading(reply: Reply, *, read: Callable[[], InboundRequest], client: str) -> Reply:
+    """``reply``, given once the body is read and dropped: the connection then stays open for
+    the provider's next request (HTTP/1.1 keep-alive), as it would after any other answer. A
+    body too large, or one more from a client already sending its cap, is not read: the reply
+    says ``Connection: close`` instead."""
+    if not client_reads.enter(client):
+        return replace(reply, close=True)
+    try:
+        unread = len(read().body) > settings.INBOUND_MAX_BODY_BYTES  # chunked, past the cap
+    except RequestDataTooBig:
+        unread = True
+    finally:
+        client_reads.leave(client)
+    return replace(reply, close=True) if unread else reply
 
 
 @lru_cache(maxsize=256)
@@ -144,8 +198,16 @@ def inbound_request(request: HttpRequest) -> InboundRequest:
         url=f"{public_base_url()}{request.get_full_path()}",
         headers=lower_case_headers(request.META),
         query={key: request.GET.get(key, "") for key in request.GET} if has_query else {},
-        body=request.body,
+        body=request_body(request),
     )
+
+
+def request_body(request: HttpRequest) -> bytes:
+    """``request.body``; a chunked one (no Content-Length) read to its end, up to the cap."""
+    if is_chunked(request.META):
+        limit = settings.INBOUND_MAX_BODY_BYTES
+        return read_to_end(request.META["wsgi.input"], limit=limit)
+    return request.body
 
 
 def lower_case_headers(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -43,6 +43,7 @@ from webhooks.inbound.answering import (
     lower_case_headers,
     public_base_url,
 )
+from webhooks.inbound.body import is_chunked, read_to_end
 from webhooks.inbound.receiving import ReceivedRequest
 from webhooks.inbound.registry import active_registration
 from webhooks.inbound.views import as_response
@@ -109,7 +110,12 @@ def read_request(environ: Mapping[str, Any], length: int) -> ReceivedRequest:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and length > limit:
         raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    if length > 0:
+        body = environ["wsgi.input"].read(length)
+    elif is_chunked(environ):
+        body = read_to_end(environ["wsgi.input"], limit=settings.INBOUND_MAX_BODY_BYTES)
+    else:
+        body = b""
     return ReceivedRequest(
         method="POST",
         url=f"{public_base_url()}{request_path(environ)}",
@@ -147,6 +153,7 @@ class DirectReceive:
                 method="POST",
                 declared_length=length,
                 read=lambda: read_request(environ, length),
+                client=environ.get("REMOTE_ADDR", ""),
             )
         except Exception as exc:  # as Django's handler does: logged, the JSON 500
             request = WSGIRequest(environ)
@@ -154,7 +161,7 @@ class DirectReceive:
         finally:
             self._release()
         if reply.status >= 400:
-            response = as_response(reply)
+            response = as_response(reply, environ)
             return self._send(response, WSGIRequest(environ), added, start_response)
         count_response(reply.status).inc()
         headers = [("Content-Type", reply.content_type), ("Content-Length", str(len(reply.body)))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from contextlib import suppress
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ from connectors.metrics import INGEST
 from connectors.providers.inbound import (
     HandshakeReply,
     InboundRequest,
+    ParsedEvent,
     SignatureInvalid,
     VerifyContext,
 )
@@ -41,6 +43,35 @@ class ReceivedRequest(InboundRequest):
         return parsed
 
 
+class Undeliverable(Exception):
+    """The events could be stored but not published to subscribers (over the outbound payload
+    limit): 413, nothing stored, rather than a 202 followed by failures."""
+
+
+# What ``handlers.publish_to_subscribers`` wraps around an event's payload, at most: provider,
+# event and object type, object id (each cut to its column), times and ids, JSON-escaped.
+ENVELOPE_BYTES = 6 * (120 + 80 + 255 + 64) + 512
+# How much longer an event's payload can be as compact JSON than the body it came from: a
+# non-ASCII character written as \uXXXX (up to 3 bytes a byte), a number written out
+# (``1e15``: 18 characters for 4).
+EXPANSION = 6
+
+
+def check_publishable(request: InboundRequest, events: list[ParsedEvent]) -> None:
+    """Undeliverable unless every event's payload, published, fits OUTBOUND_MAX_PAYLOAD_BYTES.
+    A body too small to grow that large (the usual case) costs one comparison."""
+    limit = settings.OUTBOUND_MAX_PAYLOAD_BYTES
+    if len(request.body) * EXPANSION + ENVELOPE_BYTES <= limit:
+        return
+    for event in events:
+        size = len(json.dumps(event.payload, separators=(",", ":"), default=str).encode())
+        if size + ENVELOPE_BYTES > limit:
+            raise Undeliverable(
+                f"payload of {size} bytes is over the {limit}-byte limit for publishing it "
+                f"(OUTBOUND_MAX_PAYLOAD_BYTES, less {ENVELOPE_BYTES} for the event's envelope)"
+            )
+
+
 @dataclass(frozen=True)
 class Received:
     accepted: int
@@ -50,8 +81,9 @@ class Received:
 def receive(
     *, registration: ActiveRegistration, request: InboundRequest
 ) -> Received | HandshakeReply:
-    """Answer a handshake, or verify and store the request's events (SignatureInvalid and
-    MalformedBody propagate: the caller answers 401 and 400, and nothing is stored)."""
+    """Answer a handshake, or verify and store the request's events (SignatureInvalid,
+    MalformedBody and Undeliverable propagate: the caller answers 401, 400 and 413, and
+    nothing is stored)."""
     module = registration.module
     context = VerifyContext(
         secret=registration.secret,
@@ -72,6 +104,7 @@ def receive(
         record_signature_failure(registration, reason=str(exc))
         raise
     events = module.parse(request)
+    check_publishable(request, events)
     accepted = store_events(registration, request, events)
     if accepted:
         _ingested(registration.provider).inc(accepted)

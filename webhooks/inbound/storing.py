@@ -9,6 +9,7 @@ test's, or a caller's own) inserts on its own connection, in that transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -197,7 +198,7 @@ def _row(registration, event: ParsedEvent, *, request, headers, nul_free: bool) 
         "registration": registration.id,
         "provider": registration.provider,
         "event_type": event.event_type[:120],
-        "dedupe_key": event.dedupe_key[:255],
+        "dedupe_key": stored_dedupe_key(event.dedupe_key),
         "object_type": event.object_type[:80],
         "object_id": str(event.object_id)[:255],
         "occurred_at": event.occurred_at,
@@ -206,6 +207,19 @@ def _row(registration, event: ParsedEvent, *, request, headers, nul_free: bool) 
         "raw_body": request.body,
         "headers": headers,
     }
+
+
+DIGEST_PREFIX = "sha256:"
+
+
+def stored_dedupe_key(key: str) -> str:
+    """The key as stored: whole when it fits the column (255), else ``sha256:<hex>`` of the whole
+    key, so keys that differ anywhere stay apart (cut to 255, two ids alike in their first 255
+    characters were one event). A key that itself starts ``sha256:`` is digested too, so that
+    no stored key is both a provider's key and another key's digest."""
+    if len(key) <= 255 and not key.startswith(DIGEST_PREFIX):
+        return key
+    return DIGEST_PREFIX + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def may_hold_a_nul(body: bytes) -> bool:

@@ -7,7 +7,8 @@ WSGI path (``wsgi.py``) instead of these views.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -17,6 +18,8 @@ from webhooks.inbound import provider_endpoint
 from webhooks.inbound.answering import Reply, answer, declared_length, inbound_request
 from webhooks.inbound.registry import ActiveRegistration, active_registration
 
+WSGIREF = "WSGIServer/"  # wsgiref's SERVER_SOFTWARE: "WSGIServer/0.2 CPython/3.x"
+
 
 def handle(request: HttpRequest, find: Callable[[], ActiveRegistration | None]) -> HttpResponse:
     reply = answer(
@@ -24,14 +27,19 @@ def handle(request: HttpRequest, find: Callable[[], ActiveRegistration | None]) 
         method=request.method or "POST",
         declared_length=declared_length(request.META),
         read=lambda: inbound_request(request),
+        client=request.META.get("REMOTE_ADDR", ""),
     )
-    return as_response(reply)
+    return as_response(reply, request.META)
 
 
-def as_response(reply: Reply) -> HttpResponse:
+def as_response(reply: Reply, meta: Mapping[str, Any]) -> HttpResponse:
     response = HttpResponse(reply.body, status=reply.status, content_type=reply.content_type)
     if reply.retry_after:
         response["Retry-After"] = reply.retry_after
+    if reply.close and not meta.get("SERVER_SOFTWARE", "").startswith(WSGIREF):
+        # wsgiref (runserver) refuses hop-by-hop headers from an application, and reads an
+        # unread body to its end itself; granian and gunicorn close the connection as told.
+        response["Connection"] = "close"
     return response
 
 

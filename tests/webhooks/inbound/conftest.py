@@ -45,12 +45,12 @@ def github_delivery(url: str, payload: dict | bytes, *, event: str = "ping", del
     )
 
 
-def post_signed(client: APIClient, signed) -> object:
+def post_signed(client: APIClient, signed, **extra) -> object:
     path = signed.url.split("://", 1)[1].split("/", 1)[1]
     headers = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in signed.headers.items()}
     headers.pop("HTTP_CONTENT_TYPE", None)
     return client.generic(
-        "POST", "/" + path, signed.body, content_type="application/json", **headers
+        "POST", "/" + path, signed.body, content_type="application/json", **headers, **extra
     )
 
 
