@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import metrics  # noqa: F401 - registers the hub's metrics at start
+        from core.api.fields import register_model_field_mappings
+
+        register_model_field_mappings()
