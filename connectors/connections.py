@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from connectors.errors import MissingField, UnexpectedField, UnknownConnector
+from connectors.errors import MissingField, NameTaken, UnexpectedField, UnknownConnector
 from connectors.models import Connection, ConnectionStatus
 from connectors.providers import get_definition
 from connectors.providers.base import ConnectorDefinition, Field
@@ -65,10 +65,12 @@ def create_connection(
     definition = definition_for(connector)
     config, credentials = config or {}, credentials or {}
     validate_fields(definition, config=config, credentials=credentials)
+    name = name or definition.name
+    _check_name_free(tenant=tenant, name=name)
     return Connection.objects.create(
         tenant=tenant,
         connector=definition.code,
-        name=name or definition.name,
+        name=name,
         config=config,
         credentials=credentials,
         base_url=base_url,
@@ -85,6 +87,8 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
         if section in changes:
             merged = {**getattr(connection, section), **changes.pop(section)}
             setattr(connection, section, {k: v for k, v in merged.items() if v is not None})
+    if changes.get("name", connection.name) != connection.name:
+        _check_name_free(tenant=connection.tenant, name=changes["name"])
     for name, value in changes.items():
         setattr(connection, name, value)
     validate_fields(
@@ -94,6 +98,11 @@ def update_connection(*, connection: Connection, changes: dict[str, Any]) -> Con
     )
     connection.save()
     return connection
+
+
+def _check_name_free(*, tenant: Tenant, name: str) -> None:
+    if Connection.objects.filter(tenant=tenant, name=name).exists():
+        raise NameTaken(name)
 
 
 def set_status(*, connection: Connection, status: str) -> Connection:

@@ -14,6 +14,15 @@ class UnknownConnector(ConnectorError):
         super().__init__(f"unknown connector {code!r}")
 
 
+class NameTaken(ConnectorError):
+    """Another of the organization's connections has this name (unique per organization)."""
+
+    field = "name"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"a connection named {name!r} already exists")
+
+
 class MissingField(ConnectorError):
     def __init__(self, section: str, name: str) -> None:
         super().__init__(f"{name} is required")
@@ -31,6 +40,7 @@ class UnknownCapability(ConnectorError):
 
     def __init__(self, connector: str, capability: str) -> None:
         super().__init__(f"{connector} has no capability {capability!r}")
+        self.capability = capability
 
 
 class IdempotencyKeyReused(ConnectorError):
