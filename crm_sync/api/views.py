@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors.models import Connection
+from core.api.errors import Conflict as ApiConflict
+from core.api.schema import ErrorSerializer, SeedErrorSerializer, query_filter
 from core.api.seed import SeedResponseMixin
 from crm_sync import selectors
 from crm_sync.api.serializers import (
@@ -27,12 +29,12 @@ from crm_sync.api.serializers import (
     SyncStatusSummarySerializer,
     UpdateSyncStatusSerializer,
 )
-from crm_sync.models import Client, Conflict, SyncRun, SyncStatus
+from crm_sync.models import Client, Conflict, RunStatus, SyncRun, SyncStatus, SyncTrigger
 from crm_sync.services import clients, conflicts, polling, profiles
 from tenants.scoping import TenantScopedMixin, request_tenant
 
 CLIENT_FILTERS = [
-    OpenApiParameter("sync_status", str, enum=SyncStatus.values),
+    OpenApiParameter("sync_status", {"type": "string", "enum": [*SyncStatus.values, ""]}),
     OpenApiParameter("provider", str, description="linked to this provider (hubspot, ...)"),
     OpenApiParameter("search", str, description="in name, email and company"),
 ]
@@ -101,9 +103,9 @@ class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("connection", str),
-            OpenApiParameter("status", str),
-            OpenApiParameter("trigger", str),
+            OpenApiParameter("connection", query_filter({"type": "string", "format": "uuid"})),
+            OpenApiParameter("status", {"type": "string", "enum": [*RunStatus.values, ""]}),
+            OpenApiParameter("trigger", {"type": "string", "enum": [*SyncTrigger.values, ""]}),
         ]
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -116,7 +118,9 @@ class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Conflict.objects.select_related("reference")
     serializer_class = ConflictSerializer
 
-    @extend_schema(request=ResolveConflictSerializer, responses=ConflictSerializer)
+    @extend_schema(
+        request=ResolveConflictSerializer, responses={200: ConflictSerializer, 409: ErrorSerializer}
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk=None) -> Response:
         serializer = ResolveConflictSerializer(data=request.data)
@@ -126,7 +130,7 @@ class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
                 conflict=self.get_object(), keep=serializer.validated_data["keep"]
             )
         except conflicts.ConflictClosed as exc:
-            raise ValidationError({"keep": str(exc)}) from exc
+            raise ApiConflict(str(exc), code="conflict_closed") from exc
         return Response(ConflictSerializer(conflict).data)
 
 
@@ -178,9 +182,12 @@ class UpdateSyncStatusView(SeedResponseMixin, APIView):
 
     @extend_schema(
         request=UpdateSyncStatusSerializer,
-        responses=inline_serializer(
-            "UpdateSyncStatusResponse", {"success": serializers.BooleanField()}
-        ),
+        responses={
+            200: inline_serializer(
+                "UpdateSyncStatusResponse", {"success": serializers.BooleanField()}
+            ),
+            404: SeedErrorSerializer,  # an unknown clientId
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = UpdateSyncStatusSerializer(data=request.data)
