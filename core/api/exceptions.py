@@ -33,6 +33,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": "invalid",
             "errors": _as_field_errors(exc.detail),
         }
+    elif isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
+        # a conflict naming its field: {"email": ["a client with this email already exists"]}
+        response.data = {"detail": str(exc.default_detail), "code": exc.default_code}
+        response.data["errors"] = exc.detail
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response.data = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.api.errors import Conflict as ConflictError
 from crm_sync.models import (
     Client,
     Conflict,
@@ -67,8 +68,8 @@ class ClientWriteSerializer(serializers.Serializer):
         taken = Client.objects.filter(tenant=self.context["tenant"], email__iexact=value)
         if self.instance is not None:
             taken = taken.exclude(pk=self.instance.pk)
-        if value and taken.exists():
-            raise serializers.ValidationError("a client with this email already exists")
+        if value and taken.exists():  # the unique constraint's 409, before it's hit
+            raise ConflictError({"email": ["a client with this email already exists"]})
         return value
 
     def openapi_body_schema(self) -> dict:

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from connectors.models import Connection
 from core.api.errors import Conflict as ApiConflict
-from core.api.schema import ErrorSerializer, SeedErrorSerializer, query_filter
+from core.api.schema import ErrorSerializer, SeedErrorSerializer, error_responses, query_filter
 from core.api.seed import SeedResponseMixin
 from crm_sync import selectors
 from crm_sync.api.serializers import (
@@ -33,6 +33,7 @@ from crm_sync.models import Client, Conflict, RunStatus, SyncRun, SyncStatus, Sy
 from crm_sync.services import clients, conflicts, polling, profiles
 from tenants.scoping import TenantScopedMixin, request_tenant
 
+EMAIL_TAKEN = "Another client has this email (one client per address)."
 CLIENT_FILTERS = [
     OpenApiParameter("sync_status", {"type": "string", "enum": [*SyncStatus.values, ""]}),
     OpenApiParameter("provider", str, description="linked to this provider (hubspot, ...)"),
@@ -63,13 +64,19 @@ class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=ClientWriteSerializer, responses={201: ClientSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer,
+        responses={201: ClientSerializer, **error_responses({409: EMAIL_TAKEN})},
+    )
     def create(self, request: Request) -> Response:
         values = self._valid(request, instance=None)
         client = clients.create_client(tenant=self.tenant, values=values)
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ClientWriteSerializer, responses=ClientSerializer)
+    @extend_schema(
+        request=ClientWriteSerializer,
+        responses={200: ClientSerializer, **error_responses({409: EMAIL_TAKEN})},
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
         client = self.get_object()
         values = self._valid(request, instance=client)
@@ -134,15 +141,18 @@ class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ConflictSerializer(conflict).data)
 
 
+NOT_A_CRM = error_responses({409: "The connection's connector doesn't sync contacts."})
+
+
 def _crm_connection(request: Request, pk) -> Connection:
     connection = get_object_or_404(Connection, pk=pk, tenant=request_tenant(request))
-    if not profiles.syncs(connection):
-        raise NotFound(f"{connection.connector} connections don't sync contacts")
+    if not profiles.syncs(connection):  # the connection exists: it isn't a CRM one
+        raise ApiConflict(f"{connection.connector} connections don't sync contacts")
     return connection
 
 
 class SyncNowView(APIView):
-    @extend_schema(request=None, responses={202: SyncRunSerializer})
+    @extend_schema(request=None, responses={202: SyncRunSerializer, **NOT_A_CRM})
     def post(self, request: Request, pk) -> Response:
         """Poll now: a queued manual run, polled by a worker."""
         run = polling.poll_connection_now(connection=_crm_connection(request, pk))
@@ -150,12 +160,14 @@ class SyncNowView(APIView):
 
 
 class SyncSettingsView(APIView):
-    @extend_schema(responses=SyncSettingsSerializer)
+    @extend_schema(responses={200: SyncSettingsSerializer, **NOT_A_CRM})
     def get(self, request: Request, pk) -> Response:
         profile = profiles.profile_for(_crm_connection(request, pk))
         return Response(SyncSettingsSerializer(profile).data)
 
-    @extend_schema(request=SyncSettingsSerializer, responses=SyncSettingsSerializer)
+    @extend_schema(
+        request=SyncSettingsSerializer, responses={200: SyncSettingsSerializer, **NOT_A_CRM}
+    )
     def patch(self, request: Request, pk) -> Response:
         connection = _crm_connection(request, pk)
         serializer = SyncSettingsSerializer(data=request.data, partial=True)

@@ -50,7 +50,7 @@ def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(api_client, body
 
 def test_an_email_is_one_client_per_tenant(api_client, ada):
     response = api_client.post("/api/v1/clients", {"email": "ADA@example.com"}, format="json")
-    assert response.status_code == 400 and "email" in response.json()["errors"]
+    assert response.status_code == 409 and "email" in response.json()["errors"]
 
 
 def test_an_update_bumps_the_version_and_publishes_each_change_once(api_client, tenant, ada):
