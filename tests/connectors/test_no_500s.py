@@ -24,7 +24,8 @@ def test_seed_002_install_under_a_taken_name_is_a_409_in_its_shape(api_client):
         "connector_code": "zapier",
         "installation_config": {"webhook_url": "https://hooks.zapier.com/x"},
     }
-    assert api_client.post("/api/v2/integrations/connectors", install, format="json").ok
+    first = api_client.post("/api/v2/integrations/connectors", install, format="json")
+    assert first.status_code == 201
     response = api_client.post("/api/v2/integrations/connectors", install, format="json")
     assert response.status_code == 409 and response.json()["success"] is False
 
