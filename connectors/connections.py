@@ -69,10 +69,11 @@ def create_connection(
     definition = definition_for(connector)
     config, credentials = config or {}, credentials or {}
     validate_fields(definition, config=config, credentials=credentials)
+    name = name or definition.name
     connection = Connection(
         tenant=tenant,
         connector=definition.code,
-        name=name or definition.name,
+        name=name,
         config=config,
         credentials=credentials,
         base_url=base_url,

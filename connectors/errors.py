@@ -31,6 +31,7 @@ class UnknownCapability(ConnectorError):
 
     def __init__(self, connector: str, capability: str) -> None:
         super().__init__(f"{connector} has no capability {capability!r}")
+        self.capability = capability
 
 
 class IdempotencyKeyReused(ConnectorError):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,7 @@ def record_integration_event(
                 "smart_code": smart_code,
                 "event_data": event_data,
             },
-            idempotency_key=f"integration-event:{key}" if key else None,
+            idempotency_key=_hub_event_key(key) if key else None,
         )
         try:
             with transaction.atomic():
@@ -78,3 +79,12 @@ def record_integration_event(
             return Recorded(IntegrationEvent.objects.get(tenant=tenant, idempotency_key=key), False)
     metrics.INGEST.labels(provider=definition.code, mode="api").inc()
     return Recorded(event=recorded, created=True)
+
+
+def _hub_event_key(key: str) -> str:
+    """The hub event's idempotency key: the caller's, prefixed; hashed when the prefix would
+    take it past the column's 255 characters."""
+    prefixed = f"integration-event:{key}"
+    if len(prefixed) <= 255:
+        return prefixed
+    return f"integration-event:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors import connections, selectors
 from connectors.api.errors import as_api_error
+from connectors.api.schema import installation_schema, integration_event_schema
 from connectors.api.serializers import (
     ConnectionSerializer,
     InstallSerializer,
@@ -23,13 +24,48 @@ from connectors.api.views import _valid
 from connectors.errors import ConnectorError
 from connectors.integration_events import record_integration_event
 from connectors.models import Connection
+from core.api.errors import Conflict
+from core.api.schema import SeedErrorSerializer
 from core.api.seed import SeedResponseMixin
 from tenants.models import Tenant
 from tenants.scoping import request_tenant
 
+INSTALLED = inline_serializer(
+    "Installed",
+    {
+        "success": serializers.BooleanField(),
+        "connection": ConnectionSerializer(required=False),
+        "connection_id": serializers.CharField(required=False, help_text="UNINSTALL's reply"),
+    },
+)
+RECORDED = inline_serializer(
+    "IntegrationEventRecorded",
+    {
+        "success": serializers.BooleanField(),
+        "event": IntegrationEventSerializer(),
+        "duplicate": serializers.BooleanField(),
+    },
+)
+LOGS = inline_serializer(
+    "IntegrationLogs",
+    {
+        "success": serializers.BooleanField(),
+        "count": serializers.IntegerField(),
+        "logs": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
 
 class ConnectorsOperationView(SeedResponseMixin, APIView):
-    @extend_schema(request=InstallSerializer)
+    @extend_schema(
+        request={"application/json": installation_schema()},
+        responses={
+            201: INSTALLED,
+            200: INSTALLED,
+            404: SeedErrorSerializer,  # UPDATE or UNINSTALL with no such connection installed
+            409: SeedErrorSerializer,  # the name is taken; several installed, none named
+        },
+    )
     def post(self, request: Request) -> Response:
         data = _valid(InstallSerializer, request.data)
         tenant = request_tenant(request)
@@ -84,8 +120,8 @@ def _installed(tenant: Tenant, data: dict) -> Connection:
     found = list(candidates[:2])
     if not found:
         raise NotFound(f"no {code} connection is installed")
-    if len(found) > 1:
-        raise ValidationError({"connection_id": [f"several {code} connections: name one"]})
+    if len(found) > 1:  # which one depends on what is installed: name it with connection_id
+        raise Conflict(f"several {code} connections are installed: name one (connection_id)")
     return found[0]
 
 
@@ -93,7 +129,10 @@ _operations = {"INSTALL": _install, "UPDATE": _update, "UNINSTALL": _uninstall}
 
 
 class IntegrationEventsView(SeedResponseMixin, APIView):
-    @extend_schema(request=IntegrationEventWriteSerializer)
+    @extend_schema(
+        request={"application/json": integration_event_schema()},
+        responses={201: RECORDED, 200: RECORDED, 409: SeedErrorSerializer},
+    )
     def post(self, request: Request) -> Response:
         data = _valid(IntegrationEventWriteSerializer, request.data)
         try:
@@ -109,7 +148,7 @@ class IntegrationEventsView(SeedResponseMixin, APIView):
 
 
 class IntegrationLogsView(SeedResponseMixin, APIView):
-    @extend_schema(request=LogsQuerySerializer)
+    @extend_schema(request=LogsQuerySerializer, responses=LOGS)
     def post(self, request: Request) -> Response:
         query = _valid(LogsQuerySerializer, request.data)
         logs = selectors.integration_logs(tenant=request_tenant(request), **query)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from connectors.models import Connection, ConnectionStatus, ConnectorCall, IntegrationEvent
 from connectors.providers.base import ConnectorDefinition
+from core.api.fields import HttpUrlField
 
 
 class FieldSerializer(serializers.Serializer):
@@ -33,14 +34,14 @@ class ConnectionWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     config = serializers.DictField(required=False, default=dict)
     credentials = serializers.DictField(required=False, default=dict, write_only=True)
-    base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    base_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
 
 
 class ConnectionUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
     config = serializers.DictField(required=False)
     credentials = serializers.DictField(required=False, write_only=True)
-    base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    base_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ConnectionStatus.choices, required=False)
 
 
@@ -82,7 +83,7 @@ class InstallSerializer(serializers.Serializer):
     installation_config = serializers.DictField(required=False, default=dict)
     connection_id = serializers.UUIDField(required=False)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    base_url = HttpUrlField(max_length=500, required=False, allow_blank=True)
 
 
 class IntegrationEventWriteSerializer(serializers.Serializer):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from connectors.api import seed_002
 from connectors.api.views import (
+    BreakerHealthListView,
     BreakerHealthView,
     CatalogViewSet,
     ConnectionViewSet,
@@ -23,6 +24,6 @@ v2_urlpatterns = [
 ]
 
 health_urlpatterns = [
-    path("health", BreakerHealthView.as_view(), name="connectors-health"),
+    path("health", BreakerHealthListView.as_view(), name="connectors-health"),
     path("<str:name>/health", BreakerHealthView.as_view(), name="connector-health"),
 ]

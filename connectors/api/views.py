@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors import connections, selectors
-from connectors.api.errors import as_api_error
+from connectors.api.errors import all_capabilities, as_api_error, as_update_error
+from connectors.api.schema import connection_create_schema
 from connectors.api.serializers import (
     ConnectionBreakerSerializer,
     ConnectionSerializer,
@@ -24,6 +25,7 @@ from connectors.calls.execute import execute
 from connectors.errors import ConnectorError
 from connectors.models import Connection, ConnectorCall
 from connectors.providers import all_definitions, get_definition
+from core.api.schema import ErrorSerializer, error_responses
 from tenants.scoping import TenantScopedMixin, request_tenant
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -59,7 +61,10 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     serializer_class = ConnectionSerializer
     http_method_names = ["get", "post", "patch", "delete"]
 
-    @extend_schema(request=ConnectionWriteSerializer, responses={201: ConnectionSerializer})
+    @extend_schema(
+        request={"application/json": connection_create_schema()},
+        responses={201: ConnectionSerializer, 409: ErrorSerializer},  # 409: the name is taken
+    )
     def create(self, request: Request) -> Response:
         data = _valid(ConnectionWriteSerializer, request.data)
         try:
@@ -68,7 +73,18 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             raise as_api_error(exc) from exc
         return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ConnectionUpdateSerializer, responses=ConnectionSerializer)
+    @extend_schema(
+        request=ConnectionUpdateSerializer,
+        responses={
+            200: ConnectionSerializer,
+            **error_responses(
+                {
+                    409: "Another connection has that name.",
+                    422: "Config or credentials fields this connection's connector lacks.",
+                }
+            ),
+        },
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
         changes = _valid(ConnectionUpdateSerializer, request.data)
         try:
@@ -76,15 +92,26 @@ class ConnectionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
                 connection=self.get_object(), changes=changes
             )
         except ConnectorError as exc:
-            raise as_api_error(exc) from exc
+            raise as_update_error(exc) from exc
         return Response(ConnectionSerializer(connection).data)
 
     @extend_schema(
         request={"application/json": {"type": "object"}},
         parameters=[
-            OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=True)
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^\S(.*\S)?$"},
+                OpenApiParameter.HEADER,
+                required=True,
+            ),
+            OpenApiParameter(
+                "capability",
+                {"type": "string", "enum": all_capabilities()},
+                OpenApiParameter.PATH,
+                description="422: a capability of another connector than this connection's",
+            ),
         ],
-        responses={202: ConnectorCallSerializer},
+        responses={202: ConnectorCallSerializer, 409: ErrorSerializer, 422: ErrorSerializer},
     )
     @action(detail=True, methods=["post"], url_path=r"execute/(?P<capability>[A-Za-z0-9_.-]+)")
     def execute(self, request: Request, pk=None, capability: str = "") -> Response:
@@ -118,15 +145,35 @@ class ConnectorCallViewSet(
     serializer_class = ConnectorCallSerializer
 
 
-class BreakerHealthView(APIView):
-    """Seed 000: ``GET /api/connectors/{name}/health`` and ``GET /api/connectors/health``, over
-    the caller's own connections (breakers are per connection)."""
+BREAKER_FIELDS = {
+    "name": serializers.CharField(),
+    "state": serializers.ChoiceField(choices=["closed", "half-open", "open"]),
+    "window_seconds": serializers.IntegerField(),
+    "calls": serializers.IntegerField(),
+    "failures": serializers.IntegerField(),
+    "failure_rate": serializers.FloatField(),
+    "open_until": serializers.FloatField(allow_null=True, help_text="Unix time"),
+    "connections": serializers.IntegerField(help_text="The caller's connections combined."),
+}
 
-    def get(self, request: Request, name: str | None = None) -> Response:
-        tenant = request_tenant(request)
-        if name is None:
-            return Response(selectors.breaker_health(tenant=tenant))
+
+class BreakerHealthView(APIView):
+    """Seed 000: ``GET /api/connectors/{name}/health``, over the caller's own connections of
+    that connector (breakers are per connection): the worst state, counts summed."""
+
+    @extend_schema(responses=inline_serializer("BreakerSnapshot", BREAKER_FIELDS))
+    def get(self, request: Request, name: str) -> Response:
         definition = get_definition(name)
         if definition is None:
             raise NotFound(f"unknown connector {name!r}")
+        tenant = request_tenant(request)
         return Response(selectors.breaker_health(tenant=tenant, connector_code=definition.code)[0])
+
+
+class BreakerHealthListView(APIView):
+    """Seed 000: ``GET /api/connectors/health``, every connector's, over the caller's own
+    connections."""
+
+    @extend_schema(responses=inline_serializer("BreakerSnapshot", BREAKER_FIELDS, many=True))
+    def get(self, request: Request) -> Response:
+        return Response(selectors.breaker_health(tenant=request_tenant(request)))

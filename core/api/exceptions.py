@@ -6,8 +6,9 @@ from typing import Any
 
 import structlog
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import IntegrityError, InterfaceError, OperationalError
+from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -38,6 +39,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = f"Request body exceeds {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes."
         return Response({"detail": detail, "code": "payload_too_large"}, status=413)
     exc = as_api_exception(exc)
+    if isinstance(exc, Http404):  # Django's get_object_or_404: the same shape as DRF's NotFound
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -49,6 +54,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "code": "invalid",
             "errors": _as_field_errors(exc.detail),
         }
+    elif isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
+        # a conflict naming its field: {"email": ["a client with this email already exists"]}
+        response.data = {"detail": str(exc.default_detail), "code": exc.default_code}
+        response.data["errors"] = exc.detail
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response.data = {

@@ -62,6 +62,17 @@ class ClientWriteSerializer(serializers.Serializer):
     company = serializers.CharField(max_length=255, required=False, allow_blank=True)
     extra = serializers.DictField(required=False)
 
+    def openapi_body_schema(self) -> dict:
+        """Creating needs a name or an email; a change needs at least one field."""
+        if self.partial:
+            return {"anyOf": [{"required": [name]} for name in self.fields]}
+        return {
+            "anyOf": [
+                {"required": ["name"], "properties": {"name": {"pattern": r"\S"}}},
+                {"required": ["email"], "properties": {"email": {"minLength": 1}}},
+            ]
+        }
+
     def validate(self, attrs: dict) -> dict:
         if self.instance is None and not (attrs.get("name") or attrs.get("email")):
             raise serializers.ValidationError({"name": "a client needs a name or an email"})

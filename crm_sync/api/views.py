@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors.models import Connection
+from core.api.errors import Conflict as ApiConflict
+from core.api.schema import ErrorSerializer, SeedErrorSerializer, error_responses, query_filter
 from core.api.seed import SeedResponseMixin
 from crm_sync import selectors
 from crm_sync.api.serializers import (
@@ -27,12 +29,13 @@ from crm_sync.api.serializers import (
     SyncStatusSummarySerializer,
     UpdateSyncStatusSerializer,
 )
-from crm_sync.models import Client, Conflict, SyncRun, SyncStatus
+from crm_sync.models import Client, Conflict, RunStatus, SyncRun, SyncStatus, SyncTrigger
 from crm_sync.services import clients, conflicts, polling, profiles
 from tenants.scoping import TenantScopedMixin, request_tenant
 
+EMAIL_TAKEN = "Another client has this email (one client per address)."
 CLIENT_FILTERS = [
-    OpenApiParameter("sync_status", str, enum=SyncStatus.values),
+    OpenApiParameter("sync_status", {"type": "string", "enum": [*SyncStatus.values, ""]}),
     OpenApiParameter("provider", str, description="linked to this provider (hubspot, ...)"),
     OpenApiParameter("search", str, description="in name, email and company"),
 ]
@@ -61,13 +64,19 @@ class ClientViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=ClientWriteSerializer, responses={201: ClientSerializer})
+    @extend_schema(
+        request=ClientWriteSerializer,
+        responses={201: ClientSerializer, **error_responses({409: EMAIL_TAKEN})},
+    )
     def create(self, request: Request) -> Response:
         values = self._valid(request, instance=None)
         client = clients.create_client(tenant=self.tenant, values=values)
         return Response(ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ClientWriteSerializer, responses=ClientSerializer)
+    @extend_schema(
+        request=ClientWriteSerializer,
+        responses={200: ClientSerializer, **error_responses({409: EMAIL_TAKEN})},
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
         client = self.get_object()
         values = self._valid(request, instance=client)
@@ -100,9 +109,9 @@ class SyncRunViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("connection", str),
-            OpenApiParameter("status", str),
-            OpenApiParameter("trigger", str),
+            OpenApiParameter("connection", query_filter({"type": "string", "format": "uuid"})),
+            OpenApiParameter("status", {"type": "string", "enum": [*RunStatus.values, ""]}),
+            OpenApiParameter("trigger", {"type": "string", "enum": [*SyncTrigger.values, ""]}),
         ]
     )
     def list(self, request: Request, *args, **kwargs) -> Response:
@@ -115,7 +124,9 @@ class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Conflict.objects.select_related("reference")
     serializer_class = ConflictSerializer
 
-    @extend_schema(request=ResolveConflictSerializer, responses=ConflictSerializer)
+    @extend_schema(
+        request=ResolveConflictSerializer, responses={200: ConflictSerializer, 409: ErrorSerializer}
+    )
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk=None) -> Response:
         serializer = ResolveConflictSerializer(data=request.data)
@@ -125,19 +136,22 @@ class ConflictViewSet(TenantScopedMixin, viewsets.ReadOnlyModelViewSet):
                 conflict=self.get_object(), keep=serializer.validated_data["keep"]
             )
         except conflicts.ConflictClosed as exc:
-            raise ValidationError({"keep": str(exc)}) from exc
+            raise ApiConflict(str(exc), code="conflict_closed") from exc
         return Response(ConflictSerializer(conflict).data)
+
+
+NOT_A_CRM = error_responses({409: "The connection's connector doesn't sync contacts."})
 
 
 def _crm_connection(request: Request, pk) -> Connection:
     connection = get_object_or_404(Connection, pk=pk, tenant=request_tenant(request))
-    if not profiles.syncs(connection):
-        raise NotFound(f"{connection.connector} connections don't sync contacts")
+    if not profiles.syncs(connection):  # the connection exists: it isn't a CRM one
+        raise ApiConflict(f"{connection.connector} connections don't sync contacts")
     return connection
 
 
 class SyncNowView(APIView):
-    @extend_schema(request=None, responses={202: SyncRunSerializer})
+    @extend_schema(request=None, responses={202: SyncRunSerializer, **NOT_A_CRM})
     def post(self, request: Request, pk) -> Response:
         """Poll now: a queued manual run, polled by a worker."""
         run = polling.poll_connection_now(connection=_crm_connection(request, pk))
@@ -145,12 +159,14 @@ class SyncNowView(APIView):
 
 
 class SyncSettingsView(APIView):
-    @extend_schema(responses=SyncSettingsSerializer)
+    @extend_schema(responses={200: SyncSettingsSerializer, **NOT_A_CRM})
     def get(self, request: Request, pk) -> Response:
         profile = profiles.profile_for(_crm_connection(request, pk))
         return Response(SyncSettingsSerializer(profile).data)
 
-    @extend_schema(request=SyncSettingsSerializer, responses=SyncSettingsSerializer)
+    @extend_schema(
+        request=SyncSettingsSerializer, responses={200: SyncSettingsSerializer, **NOT_A_CRM}
+    )
     def patch(self, request: Request, pk) -> Response:
         connection = _crm_connection(request, pk)
         serializer = SyncSettingsSerializer(data=request.data, partial=True)
@@ -177,9 +193,12 @@ class UpdateSyncStatusView(SeedResponseMixin, APIView):
 
     @extend_schema(
         request=UpdateSyncStatusSerializer,
-        responses=inline_serializer(
-            "UpdateSyncStatusResponse", {"success": serializers.BooleanField()}
-        ),
+        responses={
+            200: inline_serializer(
+                "UpdateSyncStatusResponse", {"success": serializers.BooleanField()}
+            ),
+            404: SeedErrorSerializer,  # an unknown clientId
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = UpdateSyncStatusSerializer(data=request.data)

@@ -65,4 +65,4 @@ def test_a_conflict_held_for_review_is_decided_through_the_api(
     again = api_client.post(
         f"/api/v1/conflicts/{listed['id']}/resolve", {"keep": "local"}, format="json"
     )
-    assert again.status_code == 400
+    assert again.status_code == 409 and again.json()["code"] == "conflict_closed"

@@ -20,9 +20,19 @@ from webhooks.outbound.signing import generate_secret
 
 
 class RegistrationError(ConnectorError):
+    """The request doesn't fit what it names: another provider's connection or events."""
+
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class UnknownIntegration(RegistrationError):
+    """The integration in the URL can't receive webhooks."""
+
+
+class WrongProvider(RegistrationError):
+    """The connection or the events named belong to another provider than the integration."""
 
 
 @dataclass(frozen=True)
@@ -46,19 +56,21 @@ def create_registration(
 ) -> CreatedRegistration:
     code = canonical_code(integration_id)
     if code not in INBOUND_PROVIDERS:
-        raise RegistrationError("integrationId", f"{integration_id!r} can't receive webhooks")
+        raise UnknownIntegration("integrationId", f"{integration_id!r} can't receive webhooks")
     connection = Connection.objects.filter(tenant=tenant, pk=connection_id).first()
     if connection is None:
         raise RegistrationError("connectionId", "no such connection in this organization")
     if connection.connector != code:
-        raise RegistrationError("connectionId", f"that connection is a {connection.connector} one")
+        raise WrongProvider("connectionId", f"that connection is a {connection.connector} one")
     problem = config_problem(config or {})
     if problem:
         raise RegistrationError("config", problem)
     declared = set(INBOUND_PROVIDERS[code].DEFINITION.events)
     unknown = sorted(e for e in events if e != "*" and e not in declared)
     if unknown:
-        raise RegistrationError("events", f"unknown event type(s) for {code}: {', '.join(unknown)}")
+        anywhere = {e for p in INBOUND_PROVIDERS.values() for e in p.DEFINITION.events}
+        error = WrongProvider if set(unknown) <= anywhere else RegistrationError
+        raise error("events", f"unknown event type(s) for {code}: {', '.join(unknown)}")
     # The connection's webhook secret, when it holds one, is the one the provider signs with.
     held_as, held = webhook_secret(connection)
     if held and secret and secret != held:

@@ -40,6 +40,12 @@ def is_valid_pattern(pattern: str) -> bool:
     return False
 
 
+def valid_patterns() -> list[str]:
+    """Every pattern ``is_valid_pattern`` accepts, for the API schema's enum."""
+    patterns = {p for event_type in _declared for p in matching_patterns(event_type)}
+    return sorted(patterns)
+
+
 def matches(patterns: list[str], event_type: str) -> bool:
     for pattern in patterns:
         if pattern in (WILDCARD, event_type):

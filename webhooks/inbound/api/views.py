@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connectors.errors import ConnectorError
+from core.api.errors import Unprocessable
 from core.api.parsers import CurlDefaultJSONParser, StorableJSONParser
+from core.api.schema import error_responses
 from tenants.scoping import request_tenant
 from webhooks.inbound import registrations
 from webhooks.inbound.health import registration_health
 from webhooks.inbound.models import InboundEvent, WebhookRegistration
+from webhooks.inbound.registry import INBOUND_PROVIDERS
+
+
+class InboundEventField(serializers.CharField):
+    """``*`` or an event type some inbound provider declares (which one: see the 422)."""
+
+    def openapi_schema(self, schema: dict) -> dict:
+        declared = {e for p in INBOUND_PROVIDERS.values() for e in p.DEFINITION.events}
+        return {**schema, "enum": ["*", *sorted(declared)]}
 
 
 class RegisterSerializer(serializers.Serializer):
     connectionId = serializers.UUIDField()  # seed 001's field names
-    events = serializers.ListField(child=serializers.CharField(max_length=120), allow_empty=False)
+    events = serializers.ListField(child=InboundEventField(max_length=120), allow_empty=False)
     secret = serializers.CharField(required=False, min_length=8, max_length=500)
     config = serializers.DictField(required=False)
 
@@ -60,7 +71,19 @@ class RegisterView(APIView):
     # Seed 001 registers with `curl -d '{...}'`, which labels the JSON as a form.
     parser_classes = (StorableJSONParser, CurlDefaultJSONParser)
 
-    @extend_schema(request={"application/json": RegisterSerializer}, responses={201: REGISTERED})
+    @extend_schema(
+        request={"application/json": RegisterSerializer},
+        responses={
+            201: REGISTERED,
+            **error_responses(
+                {
+                    400: "Invalid input; connectionId when the organization has no such one.",
+                    404: "No such integration.",
+                    422: "The connection or the events belong to another provider.",
+                }
+            ),
+        },
+    )
     def post(self, request: Request, integration_id: str) -> Response:
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -74,6 +97,10 @@ class RegisterView(APIView):
                 secret=data.get("secret"),
                 config=data.get("config"),
             )
+        except registrations.UnknownIntegration as exc:
+            raise NotFound(str(exc)) from exc
+        except registrations.WrongProvider as exc:
+            raise Unprocessable(f"{exc.field}: {exc}", code="wrong_provider") from exc
         except ConnectorError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         body = {
@@ -85,9 +112,57 @@ class RegisterView(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+HEALTH = inline_serializer(
+    "RegistrationHealth",
+    {
+        "registrationId": serializers.UUIDField(),
+        "integrationId": serializers.CharField(),
+        "status": serializers.ChoiceField(choices=["healthy", "degraded", "failed"]),
+        "failureCount": serializers.IntegerField(),
+        "lastEventAt": serializers.DateTimeField(allow_null=True),
+        "received": serializers.IntegerField(),
+        "processed": serializers.IntegerField(),
+        "failedEvents": serializers.IntegerField(),
+        "signatureFailures": serializers.IntegerField(),
+        "lastSignatureFailureAt": serializers.DateTimeField(allow_null=True),
+        "recommendations": serializers.ListField(child=serializers.CharField()),
+    },
+)
+REGISTRATION = inline_serializer(
+    "Registration",
+    {
+        "registrationId": serializers.UUIDField(),
+        "integrationId": serializers.CharField(),
+        "connectionId": serializers.UUIDField(allow_null=True),
+        "events": serializers.ListField(child=serializers.CharField()),
+        "webhookUrl": serializers.URLField(),
+        "status": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "createdAt": serializers.DateTimeField(),
+        "health": HEALTH,
+    },
+    many=True,
+)
+SERVICE_HEALTH = inline_serializer(
+    "InboundServiceHealth",
+    {
+        "status": serializers.ChoiceField(choices=["healthy", "degraded", "failed"]),
+        "registrations": serializers.IntegerField(),
+        "healthy": serializers.IntegerField(),
+        "degraded": serializers.IntegerField(),
+        "failed": serializers.IntegerField(),
+        "pendingEvents": serializers.IntegerField(),
+    },
+)
+
+
 class RegistrationListView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("integrationId", str), OpenApiParameter("status", str)]
+        parameters=[
+            OpenApiParameter("integrationId", str),
+            OpenApiParameter("status", str, description="unhealthy: only those not healthy"),
+        ],
+        responses=REGISTRATION,
     )
     def get(self, request: Request) -> Response:
         rows = _tenant_registrations(request)
@@ -111,6 +186,7 @@ class RegistrationDetailView(APIView):
 
 
 class RegistrationHealthView(APIView):
+    @extend_schema(responses=HEALTH)
     def get(self, request: Request, registration_id) -> Response:
         registration = get_object_or_404(_tenant_registrations(request), pk=registration_id)
         return Response(registration_health(registration).as_dict(registration))
@@ -119,6 +195,7 @@ class RegistrationHealthView(APIView):
 class ServiceHealthView(APIView):
     """The inbound service for this tenant: registrations by health, and the backlog."""
 
+    @extend_schema(responses=SERVICE_HEALTH)
     def get(self, request: Request) -> Response:
         rows = list(_tenant_registrations(request))
         by_status = {"healthy": 0, "degraded": 0, "failed": 0}

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.schema import ErrorSerializer, query_filter
 from tenants.scoping import request_tenant
 from webhooks.outbound import replay, selectors
 from webhooks.outbound.api.serializers import (
@@ -19,6 +20,7 @@ from webhooks.outbound.api.serializers import (
 from webhooks.outbound.api.views import _valid, tenant_object
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
 
+DATE_TIME = {"type": "string", "format": "date-time"}
 REPLAYED = inline_serializer("Replayed", {"replayed": serializers.IntegerField()})
 
 
@@ -35,10 +37,10 @@ class EventAttemptsView(generics.ListAPIView):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("subscription", str),
-        OpenApiParameter("event_type", str),
-        OpenApiParameter("since", str, description="ISO 8601; dead at or after"),
-        OpenApiParameter("until", str, description="ISO 8601; dead before"),
+        OpenApiParameter("subscription", query_filter({"type": "string", "format": "uuid"})),
+        OpenApiParameter("event_type", {"type": "string", "maxLength": 120}),
+        OpenApiParameter("since", query_filter(DATE_TIME), description="dead at or after"),
+        OpenApiParameter("until", query_filter(DATE_TIME), description="dead before"),
     ]
 )
 class DeadLetterListView(generics.ListAPIView):
@@ -65,7 +67,10 @@ class DeadLetterReplayView(APIView):
 
 
 class DeadLetterBulkReplayView(APIView):
-    @extend_schema(request=DeadLetterFilterSerializer, responses={202: REPLAYED})
+    @extend_schema(
+        request=DeadLetterFilterSerializer,
+        responses={202: REPLAYED, 404: ErrorSerializer},  # 404: an unknown subscription
+    )
     def post(self, request: Request) -> Response:
         filters = _valid(DeadLetterFilterSerializer, request.data)
         tenant = request_tenant(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core import http
+from core.api.fields import DateTimeField, HttpUrlField
 from webhooks.outbound import event_types, selectors, signing
 from webhooks.outbound.message import REDACTED, SENSITIVE_HEADER, custom_headers_problem
 from webhooks.outbound.models import Delivery, DeliveryAttempt, Event, Subscription
@@ -30,20 +31,49 @@ def validate_custom_headers(headers: dict) -> dict:
     return headers
 
 
+class OneLineField(serializers.CharField):
+    def openapi_schema(self, schema: dict) -> dict:
+        return {**schema, "pattern": "^[^\\r\\n]*$"}
+
+
+class EventTypeField(serializers.CharField):
+    """A declared event type; the schema lists them."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=120, **kwargs)
+
+    def openapi_schema(self, schema: dict) -> dict:
+        return {**schema, "enum": [event_type.name for event_type in event_types.declared()]}
+
+
+class EventPatternField(EventTypeField):
+    """``*``, a declared event type or a ``prefix.*`` covering one."""
+
+    def openapi_schema(self, schema: dict) -> dict:
+        return {**schema, "enum": event_types.valid_patterns()}
+
+
 class SubscriptionWriteSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2048, validators=[validate_target])
+    url = HttpUrlField(max_length=2048, validators=[validate_target])
     events = serializers.ListField(
-        child=serializers.CharField(max_length=120),
+        child=EventPatternField(),
         allow_empty=False,
         max_length=100,
         validators=[validate_event_patterns],
     )
-    secret = serializers.CharField(required=False, write_only=True, max_length=200)
+    secret = serializers.CharField(
+        required=False, write_only=True, min_length=signing.MIN_SECRET_LENGTH, max_length=200
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=500)
     enabled = serializers.BooleanField(required=False, default=True)
     headers = serializers.DictField(
-        child=serializers.CharField(max_length=1000, allow_blank=True),
+        child=OneLineField(max_length=1000, allow_blank=True),
         required=False,
+        help_text=(
+            "Extra headers sent with each delivery. Names are letters, digits and '-', and not "
+            "reserved (webhook-*, x-webhook-*, content-*, host, user-agent); OpenAPI 3.0 has no "
+            "keyword for rules on names, so this says it."
+        ),
         validators=[validate_custom_headers],
     )
     max_attempts = serializers.IntegerField(required=False, min_value=1, max_value=50)
@@ -118,7 +148,9 @@ class SubscriptionWithSecretSerializer(SubscriptionSerializer):
 
 
 class RotateSecretSerializer(serializers.Serializer):
-    secret = serializers.CharField(required=False, max_length=200)
+    secret = serializers.CharField(
+        required=False, min_length=signing.MIN_SECRET_LENGTH, max_length=200
+    )
     grace_seconds = serializers.IntegerField(required=False, min_value=0, max_value=7 * 86400)
 
     validate_secret = SubscriptionWriteSerializer.validate_secret
@@ -143,7 +175,7 @@ class DeliverySummarySerializer(serializers.ModelSerializer):
 
 
 class EventCreateSerializer(serializers.Serializer):
-    event_type = serializers.CharField(max_length=120)
+    event_type = EventTypeField()
     payload = serializers.JSONField()
     idempotency_key = serializers.CharField(required=False, allow_blank=True, max_length=255)
 
@@ -193,14 +225,14 @@ class DeadLetterSerializer(DeliverySummarySerializer):
 class DeadLetterFilterSerializer(serializers.Serializer):
     subscription = serializers.UUIDField(required=False)
     event_type = serializers.CharField(required=False, max_length=120)
-    since = serializers.DateTimeField(required=False)
-    until = serializers.DateTimeField(required=False)
+    since = DateTimeField(required=False)
+    until = DateTimeField(required=False)
 
 
 class NotifySerializer(serializers.Serializer):
     """Seed 004's ``{event, data}`` (``timestamp`` is accepted and ignored)."""
 
-    event = serializers.CharField(max_length=120)
+    event = EventTypeField()
     data = serializers.JSONField()
     timestamp = serializers.CharField(required=False)
 

@@ -7,6 +7,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api.schema import ErrorSerializer
 from tenants.scoping import TenantScopedMixin
 from webhooks.outbound import publishing, subscriptions
 from webhooks.outbound.api.errors import as_api_error
@@ -35,7 +36,8 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "delete"]
 
     @extend_schema(
-        request=SubscriptionWriteSerializer, responses={201: SubscriptionWithSecretSerializer}
+        request=SubscriptionWriteSerializer,
+        responses={201: SubscriptionWithSecretSerializer},
     )
     def create(self, request: Request) -> Response:
         data = _valid(SubscriptionWriteSerializer, request.data)
@@ -47,7 +49,10 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
             raise as_api_error(exc) from exc
         return Response(_with_secret(result), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SubscriptionUpdateSerializer, responses=SubscriptionSerializer)
+    @extend_schema(
+        request=SubscriptionUpdateSerializer,
+        responses=SubscriptionSerializer,
+    )
     def partial_update(self, request: Request, pk=None) -> Response:
         changes = _valid(SubscriptionUpdateSerializer, request.data, partial=True)
         if "events" in changes:
@@ -73,7 +78,7 @@ class SubscriptionViewSet(TenantScopedMixin, viewsets.ModelViewSet):
         )
         return Response(_with_secret(result))
 
-    @extend_schema(request=None, responses={202: EventSerializer})
+    @extend_schema(request=None, responses={202: EventSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk=None) -> Response:
         try:
