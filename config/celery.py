@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("switchboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Consumer reconnection and the heartbeat /health reads: see core.worker.
+app.steps["consumer"].add("core.worker:Heartbeat")
 
 
 @setup_logging.connect

@@ -126,12 +126,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "control_folder": str(BROKER_DIR / "control"),
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"socket_connect_timeout": 5, "socket_timeout": 10}
+    else {
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+        # A broker that vanished without closing its sockets (a killed host, a dropped
+        # route) is noticed by keepalives and a ping before reuse, not after minutes.
+        "socket_keepalive": True,
+        "health_check_interval": 10,
+        "retry_on_timeout": True,
+    }
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     for folder in ("messages", "control"):
         (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker keeps reconnecting however long the broker is away (Celery gives up after 100
+# attempts by default, about 50 minutes) and waits at most this long between attempts.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "core.worker:Consumer"
+BROKER_RECONNECT_MAX_INTERVAL_SECONDS = env.float(
+    "BROKER_RECONNECT_MAX_INTERVAL_SECONDS", default=2.0
+)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -213,6 +229,10 @@ LOGGING = build_logging(json_logs=LOG_FORMAT == "json", level=LOG_LEVEL)
 
 # --- Operations ---------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+# Workers refresh a heartbeat this often while consuming; /health calls them dead when the
+# freshest is older than the maximum age.
+WORKER_HEARTBEAT_INTERVAL_SECONDS = env.float("WORKER_HEARTBEAT_INTERVAL_SECONDS", default=5.0)
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=30.0)
 
 # --- Outbound webhooks ------------------------------------------------------------------------
 # Seconds between attempts (with full jitter): ~1 day in all, like Svix. Attempts = len + 1.

@@ -41,9 +41,29 @@ def check_broker() -> str | None:
     return None
 
 
+def check_worker() -> str | None:
+    """A worker is alive when one refreshed its heartbeat recently (core.worker.Heartbeat):
+    the broker answering says nothing about whether anything consumes from it."""
+    from core.heartbeats import last_heartbeat_age
+
+    max_age = settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS
+    try:
+        age = last_heartbeat_age()
+    except Exception as exc:  # the table can't be read: the database check says why
+        connections["default"].close_if_unusable_or_obsolete()
+        return _reason(exc)
+    if age is None:
+        return "no worker heartbeat recorded"
+    if age > max_age:
+        every = settings.WORKER_HEARTBEAT_INTERVAL_SECONDS
+        return f"no worker heartbeat for {age:.0f} s (a live worker beats every {every:g} s)"
+    return None
+
+
 CHECKS: dict[str, Callable[[], str | None]] = {
     "database": check_database,
     "broker": check_broker,
+    "worker": check_worker,
 }
 
 

@@ -16,3 +16,16 @@ class ScheduledWork(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkerHeartbeat(models.Model):
+    """A Celery worker saying it is connected and consuming: refreshed every few seconds by
+    ``core.worker.Heartbeat`` while its consumer runs, read by ``/health``. In the database,
+    not Redis, so it is shared in the embedded default too and outlives a Redis restart."""
+
+    hostname = models.CharField(max_length=255, unique=True)
+    pid = models.PositiveIntegerField()
+    beat_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.hostname} (pid {self.pid}) at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -30,9 +30,11 @@ def free_port() -> int:
 
 
 def procfile_web_command() -> list[str]:
+    """The web server's command, without the supervisor that restarts it (``... --``)."""
     for line in (ROOT / "Procfile").read_text().splitlines():
         if line.startswith("web:"):
-            return shlex.split(line.removeprefix("web:"))
+            args = shlex.split(line.removeprefix("web:"))
+            return args[args.index("--") + 1 :] if "--" in args else args
     raise AssertionError("the Procfile has no web process")
 
 

@@ -62,6 +62,10 @@ def _generated(field: models.Field) -> bool:
 
 
 NOT_REACHABLE = {
+    "core.WorkerHeartbeat.hostname": (
+        "written only by Celery workers' heartbeat thread (update_or_create by hostname); "
+        "no admin page or API shows it"
+    ),
     "tenants.ApiKey.key_digest": "the SHA-256 of a random key issue_api_key generates",
     "webhooks.WebhookRegistration.one_provider_endpoint_per_tenant": (
         "provider-endpoint rows are made only by the receive path (provider_endpoint."

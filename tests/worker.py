@@ -57,6 +57,9 @@ class Worker:
             time.sleep(0.1)
         raise RuntimeError(f"Celery worker did not start:\n{self.log()[-3000:]}")
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes: no cleanup, no acks."""
         _signal_group(self.process.pid, signal.SIGKILL)
@@ -79,18 +82,34 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 @contextmanager
 def celery_worker(
-    *, concurrency: int = 2, env: dict[str, str] | None = None, python: Path | str | None = None
+    *,
+    concurrency: int = 2,
+    env: dict[str, str] | None = None,
+    python: Path | str | None = None,
+    redis_url: str | None = None,
+    database_url: str | None = None,
+    as_procfile: bool = False,
 ) -> Iterator[Worker]:
     """A worker under ``python`` (this interpreter by default; another virtualenv's, e.g. the
-    runtime-only install)."""
+    runtime-only install), on the test's Redis and database unless ``redis_url`` /
+    ``database_url`` name others (a private server a test stops and restarts). Lean by
+    default (no gossip, no mingle); ``as_procfile`` runs it with Celery's defaults, as the
+    Procfile and docker-compose.yml do."""
     log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
     full_env = project_env(
-        {"OUTBOUND_ALLOW_PRIVATE_TARGETS": "true", "LOG_LEVEL": "INFO", **(env or {})}
+        {
+            "OUTBOUND_ALLOW_PRIVATE_TARGETS": "true",
+            "LOG_LEVEL": "INFO",
+            **({"REDIS_URL": redis_url} if redis_url else {}),
+            **({"DATABASE_URL": database_url} if database_url else {}),
+            **(env or {}),
+        }
     )
     command = [
         str(python or sys.executable), "-m", "celery", "--app", "config", "worker",
         "--concurrency", str(concurrency), "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle", "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h",
+        "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h",
+        *(() if as_procfile else ("--without-gossip", "--without-mingle")),
     ]  # fmt: skip
     with log_path.open("w") as log_file:
         process = subprocess.Popen(
@@ -103,4 +122,5 @@ def celery_worker(
         yield worker
     finally:
         worker.stop()
-        log_path.unlink(missing_ok=True)
+        if not os.environ.get("KEEP_HUB_LOGS"):
+            log_path.unlink(missing_ok=True)

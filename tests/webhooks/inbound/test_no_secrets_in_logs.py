@@ -10,7 +10,6 @@ import http.client
 import io
 import logging
 import os
-import shlex
 import signal
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from rest_framework.test import APIClient
 from config.logging import build_logging
 from connectors.sandbox.webhooks import SignedRequest
 from tests.connectors.providers.inbound_support import fixture_paths
+from tests.granian_server import procfile_web_command
 from tests.webhooks.inbound.conftest import post_signed
 from tests.webhooks.inbound.test_lean_wsgi import call_wsgi
 from webhooks.inbound import provider_endpoint, registry
@@ -158,12 +158,7 @@ def test_a_refused_handshake_and_unknown_urls_log_no_query_secret(tenant, caplog
 
 def _procfile_granian_args(port: int) -> list[str]:
     """The Procfile's web command line after ``granian``, on this test's port, one worker."""
-    line = next(
-        line.split(":", 1)[1] for line in (ROOT / "Procfile").read_text().splitlines()
-        if line.startswith("web:")
-    )  # fmt: skip
-    tokens = shlex.split(line)
-    args = tokens[tokens.index("granian") + 1 :]
+    args = procfile_web_command()[1:]
     for option, value in (("--host", "127.0.0.1"), ("--port", str(port)), ("--workers", "1")):
         args[args.index(option) + 1] = value
     return args
