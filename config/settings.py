@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictStatusEnum": "crm_sync.models.ConflictStatus",
         "DeliveryStatusEnum": "webhooks.outbound.models.DeliveryStatus",
         "ActiveStatusEnum": "connectors.models.ConnectionStatus",
+        "JobStatusEnum": "core.jobs.models.JobStatus",
     },
 }
 
@@ -213,6 +214,12 @@ LOGGING = build_logging(json_logs=LOG_FORMAT == "json", level=LOG_LEVEL)
 
 # --- Operations ---------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+
+# --- Background jobs ----------------------------------------------------------------------------
+# A running job renews its lease with every chunk; one silent this long is resumed elsewhere.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
+JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=500)
+JOB_SWEEP_INTERVAL_SECONDS = env.int("JOB_SWEEP_INTERVAL_SECONDS", default=15)
 
 # --- Outbound webhooks ------------------------------------------------------------------------
 # Seconds between attempts (with full jitter): ~1 day in all, like Svix. Attempts = len + 1.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import metrics  # noqa: F401 - registers the hub's metrics at start
+        from core.jobs.schedules import ensure_sweeper_schedule
+
+        post_migrate.connect(ensure_sweeper_schedule, sender=self)

@@ -1,4 +1,4 @@
-"""Model building blocks shared by the apps."""
+"""Model building blocks shared by the apps, and the background jobs' tables."""
 
 from django.db import models
 
@@ -16,3 +16,8 @@ class ScheduledWork(models.Model):
 
     class Meta:
         abstract = True
+
+
+from core.jobs.models import Job, JobItem, JobStatus  # noqa: E402 - they build on ScheduledWork
+
+__all__ = ["Job", "JobItem", "JobStatus", "ScheduledWork"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.jobs.api.serializers import JobSerializer
+from core.jobs.api.views import job_accepted
 from tenants.scoping import request_tenant
 from webhooks.outbound import replay, selectors
 from webhooks.outbound.api.serializers import (
@@ -18,8 +20,6 @@ from webhooks.outbound.api.serializers import (
 )
 from webhooks.outbound.api.views import _valid, tenant_object
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
-
-REPLAYED = inline_serializer("Replayed", {"replayed": serializers.IntegerField()})
 
 
 class EventAttemptsView(generics.ListAPIView):
@@ -65,17 +65,28 @@ class DeadLetterReplayView(APIView):
 
 
 class DeadLetterBulkReplayView(APIView):
-    @extend_schema(request=DeadLetterFilterSerializer, responses={202: REPLAYED})
+    @extend_schema(
+        description=(
+            "Replays the matching dead letters in the background: answers at once with the job "
+            "(`Location` is `/api/v1/jobs/{id}`, which shows its progress)."
+        ),
+        request=DeadLetterFilterSerializer,
+        responses={
+            202: OpenApiResponse(JobSerializer, description="The replay job, queued."),
+            404: OpenApiResponse(description="No such subscription for this tenant."),
+        },
+    )
     def post(self, request: Request) -> Response:
         filters = _valid(DeadLetterFilterSerializer, request.data)
         tenant = request_tenant(request)
         subscription = None
         if filters.get("subscription"):
             subscription = tenant_object(Subscription.objects, tenant, pk=filters["subscription"])
-        count = replay.replay_dead_letters(
+        job = replay.start_dead_letter_replay(
             tenant=tenant,
+            requested_by=str(request.user),
             subscription=subscription,
             since=filters.get("since"),
             until=filters.get("until"),
         )
-        return Response({"replayed": count}, status=status.HTTP_202_ACCEPTED)
+        return job_accepted(request, job)
