@@ -217,6 +217,7 @@ SPECTACULAR_SETTINGS = {
         "ConflictStatusEnum": "crm_sync.models.ConflictStatus",
         "DeliveryStatusEnum": "webhooks.outbound.models.DeliveryStatus",
         "ActiveStatusEnum": "connectors.models.ConnectionStatus",
+        "JobStatusEnum": "core.jobs.models.JobStatus",
     },
 }
 
@@ -233,6 +234,12 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default
 # freshest is older than the maximum age.
 WORKER_HEARTBEAT_INTERVAL_SECONDS = env.float("WORKER_HEARTBEAT_INTERVAL_SECONDS", default=5.0)
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.float("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=30.0)
+
+# --- Background jobs ----------------------------------------------------------------------------
+# A running job renews its lease with every chunk; one silent this long is resumed elsewhere.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=60)
+JOB_CHUNK_SIZE = env.int("JOB_CHUNK_SIZE", default=500)
+JOB_SWEEP_INTERVAL_SECONDS = env.int("JOB_SWEEP_INTERVAL_SECONDS", default=15)
 
 # --- Outbound webhooks ------------------------------------------------------------------------
 # Seconds between attempts (with full jitter): ~1 day in all, like Svix. Attempts = len + 1.

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from connectors.api import urls as connector_urls
+from core.jobs.api import urls as job_urls
 from core.views import health
 from crm_sync.api import urls as crm_urls
 from webhooks.outbound.api import urls as outbound_urls
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("docs", RedirectView.as_view(pattern_name="api-docs")),  # where seed 003 says they are
     path("api/v1/", include("tenants.api.urls")),
+    path("api/v1/", include(job_urls)),
     path("api/v1/", include(outbound_urls.v1_urlpatterns)),
     path("api/webhooks/", include(outbound_urls.seed_urlpatterns)),
     path("api/v1/", include(connector_urls.v1_urlpatterns)),

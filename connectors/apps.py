@@ -10,8 +10,10 @@ class ConnectorsConfig(AppConfig):
 
     def ready(self) -> None:
         from connectors import hooks
+        from connectors.calls import replay
         from connectors.calls.runner import CALL_FAILED_EVENT
         from connectors.providers import all_definitions
+        from core.jobs import kinds
         from webhooks.outbound import event_types, publishing
 
         event_types.declare(CALL_FAILED_EVENT, "A connector call failed after its last attempt.")
@@ -19,6 +21,7 @@ class ConnectorsConfig(AppConfig):
             for name in definition.events:
                 event_types.declare(f"{definition.code}.{name}", f"{definition.name}: {name}")
         publishing.on_publish("request_submitted", hooks.notify_slack_of_request)
+        kinds.register(replay.REPLAY)
         post_migrate.connect(ensure_sweeper_schedule, sender=self)
 
 

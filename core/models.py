@@ -1,4 +1,4 @@
-"""Model building blocks shared by the apps."""
+"""Model building blocks shared by the apps, and the background jobs' tables."""
 
 from django.db import models
 
@@ -29,3 +29,8 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} (pid {self.pid}) at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+from core.jobs.models import Job, JobItem, JobStatus  # noqa: E402 - they build on ScheduledWork
+
+__all__ = ["Job", "JobItem", "JobStatus", "ScheduledWork", "WorkerHeartbeat"]

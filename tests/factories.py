@@ -326,6 +326,7 @@ def populated_hub(*, tenant: Tenant, sandbox_url: str) -> SimpleNamespace:
     )
     for delivery in (delivered, dead, dead, dead, retrying):
         DeliveryAttemptFactory(delivery=delivery)
+    jobs = _replay_jobs(tenant=tenant, dead=dead)
 
     calls = [
         ConnectorCallFactory(connection=slack, finished_at=now, attempts=1),
@@ -369,6 +370,7 @@ def populated_hub(*, tenant: Tenant, sandbox_url: str) -> SimpleNamespace:
         calls=calls,
         client=client,
         runs=runs,
+        jobs=jobs,
     )
 
 
@@ -387,3 +389,18 @@ def _beat_schedules_of_every_kind() -> None:
     PeriodicTask.objects.create(name="crontab task", task=task, crontab=crontab)
     PeriodicTask.objects.create(name="solar task", task=task, solar=solar)
     PeriodicTask.objects.create(name="one-off", task=task, clocked=clocked, one_off=True)
+
+
+def _replay_jobs(*, tenant: Tenant, dead) -> list:
+    """A queued replay of a dead letter, and one that failed half-way, with its reason."""
+    from core.jobs.models import JobStatus
+    from core.jobs.services import start_job
+    from webhooks.outbound.replay import REPLAY_JOB
+
+    rows = type(dead).objects.filter(pk=dead.pk)
+    queued = start_job(kind=REPLAY_JOB, tenant=tenant, requested_by="ops", rows=rows)
+    failed = start_job(kind=REPLAY_JOB, tenant=tenant, requested_by="ops", rows=rows)
+    type(failed).objects.filter(pk=failed.pk).update(
+        status=JobStatus.FAILED, done=0, failed=1, error="subscription was deleted"
+    )
+    return [queued, failed]

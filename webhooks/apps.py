@@ -9,11 +9,15 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
+        from core.jobs import kinds
+        from webhooks.inbound import reprocessing
         from webhooks.inbound.schedules import ensure_processing_schedule
-        from webhooks.outbound import event_types
+        from webhooks.outbound import event_types, replay
         from webhooks.outbound.schedules import ensure_sweeper_schedule
 
         event_types.declare_hub_event_types()
+        kinds.register(replay.REPLAY)
+        kinds.register(reprocessing.REPROCESS)
         post_migrate.connect(ensure_sweeper_schedule, sender=self)
         post_migrate.connect(ensure_processing_schedule, sender=self)
         _warn_about_ignored_bypass()

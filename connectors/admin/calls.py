@@ -1,5 +1,5 @@
 """Connector calls in the admin: read-only rows the call runner writes, with a bulk replay of
-failed ones through ``connectors.calls.replay``."""
+failed ones as a background job (``connectors.calls.replay``)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from connectors.admin.filters import CapabilityFilter, ConnectorFilter
-from connectors.calls.replay import replay_calls
+from connectors.calls.replay import start_replay_of
 from connectors.models import ConnectorCall
 from core.admin_tools import ReadOnly, pretty_json
+from core.jobs.admin import announce, requester
 
 
 @admin.register(ConnectorCall)
@@ -72,13 +73,8 @@ class ConnectorCallAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Replay selected failed calls", permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[ConnectorCall]) -> None:
-        selected = queryset.count()
-        # The bare rows (no joins), so the service's FOR UPDATE locks only them.
-        replayed = replay_calls(ConnectorCall.objects.filter(pk__in=queryset.values("pk")))
-        self.message_user(
-            request,
-            f"Replaying {replayed} of {selected} selected calls (only failed ones are replayed).",
-        )
+        job = start_replay_of(calls=queryset, requested_by=requester(request))
+        announce(self, request, job, f"Replaying the failed ones among {job.total} selected calls")
 
     def has_replay_permission(self, request: HttpRequest) -> bool:
         codename = get_permission_codename("change", self.opts)

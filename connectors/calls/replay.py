@@ -1,7 +1,10 @@
-"""Running failed connector calls again: a fresh round of attempts, now."""
+"""Running failed connector calls again: a fresh round of attempts, now. The admin's bulk
+replay is a background job of kind ``connector_calls.replay`` (a selection may be every call
+that failed during an outage)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 from django.db import transaction
@@ -10,6 +13,16 @@ from django.utils import timezone
 
 from connectors.calls.execute import enqueue
 from connectors.models import CallStatus, ConnectorCall
+from core.jobs import services as jobs
+from core.jobs.kinds import ChunkOutcome, JobKind
+from core.jobs.models import Job
+
+REPLAY_JOB = "connector_calls.replay"
+
+
+def start_replay_of(*, calls: QuerySet[ConnectorCall], requested_by: str) -> Job:
+    """The admin's selection (of any tenants): its failed calls."""
+    return jobs.start_job(kind=REPLAY_JOB, tenant=None, requested_by=requested_by, rows=calls)
 
 
 @transaction.atomic
@@ -38,3 +51,11 @@ def replay_calls(calls: QuerySet[ConnectorCall]) -> int:
     for call_id in ids:
         transaction.on_commit(partial(enqueue, call_id))
     return len(ids)
+
+
+def _replay_chunk(call_ids: Sequence) -> ChunkOutcome:
+    replayed = replay_calls(ConnectorCall.objects.filter(pk__in=call_ids))
+    return ChunkOutcome(done=replayed, skipped=len(call_ids) - replayed)
+
+
+REPLAY = JobKind(name=REPLAY_JOB, label="Replay failed connector calls", apply=_replay_chunk)

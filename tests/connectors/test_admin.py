@@ -24,6 +24,7 @@ from connectors.models import CallStatus, Connection, ConnectionStatus, Connecto
 from connectors.providers import all_definitions
 from connectors.testing import check_connection
 from tests.factories import StaffUserFactory, TenantFactory
+from tests.jobs import run_announced_job
 
 pytestmark = pytest.mark.django_db
 
@@ -453,9 +454,12 @@ def test_a_call_page_shows_its_payload_response_and_error(staff_client, calls):
 def test_replay_turns_failed_calls_pending_and_leaves_the_others(staff_client, calls):
     selected = [calls["failed"], calls["zap_failed"], calls["succeeded"]]
     response = act(staff_client, "connectorcall", "replay", selected)
-    assert shown_messages(response) == [
-        "Replaying 2 of 3 selected calls (only failed ones are replayed)."
-    ]
+    (message,) = shown_messages(response)
+    assert message.startswith("Replaying the failed ones among 3 selected calls runs in the")
+    assert ConnectorCall.objects.get(pk=calls["failed"].pk).status == CallStatus.FAILED  # not yet
+    job = run_announced_job(response)
+    assert job.kind == "connector_calls.replay"
+    assert (job.status, job.total, job.done, job.skipped) == ("succeeded", 3, 2, 1)
     for name in ("failed", "zap_failed"):
         call = ConnectorCall.objects.get(pk=calls[name].pk)
         assert call.status == CallStatus.PENDING and call.attempts == 0 and call.retries == 0

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from core.admin_tools import ReadOnly, pretty_json
-from webhooks.inbound import processing, registrations
+from core.jobs.admin import announce, requester
+from webhooks.inbound import registrations, reprocessing
 from webhooks.inbound.health import registration_health
 from webhooks.inbound.models import InboundEvent, WebhookRegistration
 
@@ -116,5 +117,5 @@ class InboundEventAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Reprocess selected events")
     def reprocess(self, request: HttpRequest, queryset) -> None:
-        count = processing.reprocess(queryset)
-        self.message_user(request, f"{count} event(s) queued for processing again.")
+        job = reprocessing.start_reprocessing(events=queryset, requested_by=requester(request))
+        announce(self, request, job, f"Reprocessing {job.total} selected event(s)")

@@ -21,7 +21,6 @@ from django.utils import timezone
 from webhooks.inbound import handlers
 from webhooks.inbound.audience import Audience, audience_of
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
-from webhooks.inbound.wakeup import wake_processor
 from webhooks.outbound.event_types import matches
 
 log = structlog.get_logger(__name__)
@@ -116,11 +115,3 @@ def _finish_all(events: list[InboundEvent], *, status: str, now: datetime) -> No
     InboundEvent.objects.filter(pk__in=[event.pk for event in events]).update(
         status=status, attempts=F("attempts") + 1, processed_at=now
     )
-
-
-def reprocess(queryset) -> int:
-    """Send events back through processing (the admin's "reprocess")."""
-    count = queryset.update(status=InboundStatus.PENDING, attempts=0, error="", processed_at=None)
-    if count:
-        wake_processor()
-    return count

@@ -38,6 +38,25 @@ def dead_letters(
     return letters
 
 
+def problem_deliveries(
+    *,
+    tenant: Tenant,
+    statuses: list[str],
+    subscription_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[Delivery]:
+    """Deliveries in ``statuses`` (failed, dead), ``since``/``until`` on their time of death."""
+    rows = Delivery.objects.filter(tenant=tenant, status__in=statuses)
+    if subscription_id:
+        rows = rows.filter(subscription_id=subscription_id)
+    if since:
+        rows = rows.filter(dead_at__gte=since)
+    if until:
+        rows = rows.filter(dead_at__lt=until)
+    return rows
+
+
 def event_attempts(*, event: Event) -> QuerySet[DeliveryAttempt]:
     return (
         DeliveryAttempt.objects.filter(delivery__event=event)

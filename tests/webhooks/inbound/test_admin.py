@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from connectors.connections import create_connection
+from tests.jobs import run_announced_job
 from webhooks.inbound import registrations
 from webhooks.inbound.models import InboundEvent, InboundStatus, WebhookRegistration
 
@@ -42,6 +43,10 @@ def test_reprocess_puts_events_back_to_pending(staff_client, github_registration
         follow=True,
     )
     assert response.status_code == 200
+    assert InboundEvent.objects.get(pk=failed.pk).status == InboundStatus.FAILED  # not yet
+    job = run_announced_job(response)
+    assert job.kind == "inbound_events.reprocess"
+    assert (job.status, job.total, job.done) == ("succeeded", 1, 1)
     failed.refresh_from_db()
     assert (failed.status, failed.attempts, failed.error) == (InboundStatus.PENDING, 0, "")
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from standardwebhooks import Webhook
 
 from tests.factories import TenantFactory, make_subscription
+from tests.jobs import announced_job, run_announced_job
 from tests.receiver import Reply
 from webhooks.outbound.delivery import deliver
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
@@ -223,9 +224,15 @@ def test_bulk_replay_turns_dead_deliveries_pending_with_attempts_reset(
     (succeeded,) = delivered(tenant, receiver, 200)
     assert {d.status for d in dead} == {DeliveryStatus.DEAD}
     response = act(staff_client, "delivery", "replay", [*dead, succeeded])
+    queued = announced_job(response)
     assert shown_messages(response) == [
-        "Replaying 2 of 3 selected deliveries (only failed and dead ones are replayed)."
+        "Replaying the failed and dead ones among 3 selected deliveries runs in the background "
+        f'as <a href="/admin/core/job/{queued.pk}/change/">job {queued.pk}</a>.'
     ]
+    assert (queued.kind, queued.status, queued.total) == ("deliveries.replay", "queued", 3)
+    assert Delivery.objects.get(pk=dead[0].pk).status == DeliveryStatus.DEAD  # not yet
+    job = run_announced_job(response)
+    assert (job.status, job.done, job.skipped, job.failed) == ("succeeded", 2, 1, 0)
     for delivery in dead:
         delivery.refresh_from_db()
         assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
@@ -267,7 +274,10 @@ def test_dead_letters_are_the_problem_deliveries_and_filters_narrow_them(staff_c
 def test_replay_across_pages_replays_what_the_filters_match(staff_client, problems):
     query = f"?subscription__id__exact={problems['created'].pk}"
     # As the browser sends it: the ticked rows of the page, and "select all" across pages.
-    act(staff_client, "deadletter", "replay", [problems["dead_created"]], query, select_across="1")
+    response = act(
+        staff_client, "deadletter", "replay", [problems["dead_created"]], query, select_across="1"
+    )
+    assert run_announced_job(response).total == 2
     statuses = dict(Delivery.objects.values_list("pk", "status"))
     assert statuses[problems["dead_created"].pk] == DeliveryStatus.PENDING
     assert statuses[problems["failed_created"].pk] == DeliveryStatus.PENDING

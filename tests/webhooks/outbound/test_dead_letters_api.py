@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.jobs.services import run_job
 from tests.factories import IssuedKeyFactory, make_subscription
 from tests.receiver import Reply
 from webhooks.outbound.delivery import deliver
@@ -74,13 +75,22 @@ def test_single_replay_delivers_again(api_client, tenant, receiver, crm_subscrip
     assert delivery.total_attempts == 2 and len(receiver.requests) == 2
 
 
+def _ran(response) -> dict:
+    """What the worker does with the job the response queued; the job as it ended."""
+    assert response.status_code == 202
+    job = run_job(job_id=response.json()["id"])
+    return {"status": job.status, "total": job.total, "done": job.done}
+
+
 def test_time_range_replay_recovers_only_that_range(api_client, tenant, receiver, crm_subscription):
     old = _dead_delivery(tenant, receiver)
     recent = _dead_delivery(tenant, receiver)
     Delivery.objects.filter(pk=old.pk).update(dead_at=timezone.now() - timedelta(days=2))
     since = (timezone.now() - timedelta(hours=1)).isoformat()
     response = api_client.post(f"{DEAD}/replay", {"since": since}, format="json")
-    assert response.status_code == 202 and response.json() == {"replayed": 1}
+    assert response.json()["status"] == "queued"
+    assert Delivery.objects.get(pk=recent.pk).status == DeliveryStatus.DEAD  # not in the request
+    assert _ran(response) == {"status": "succeeded", "total": 1, "done": 1}
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.status, recent.status) == (DeliveryStatus.DEAD, DeliveryStatus.PENDING)
@@ -92,7 +102,7 @@ def test_replay_by_subscription(api_client, tenant, receiver, crm_subscription):
     response = api_client.post(
         f"{DEAD}/replay", {"subscription": str(crm_subscription.id)}, format="json"
     )
-    assert response.json() == {"replayed": 1}
+    assert _ran(response) == {"status": "succeeded", "total": 1, "done": 1}
 
 
 def test_another_tenants_dead_letters_are_invisible(api_client, tenant, receiver, crm_subscription):
@@ -101,7 +111,8 @@ def test_another_tenants_dead_letters_are_invisible(api_client, tenant, receiver
     foreign = _dead_delivery(other, receiver)
     assert api_client.get(DEAD).json()["results"] == []
     assert api_client.post(f"{DEAD}/{foreign.id}/replay").status_code == 404
-    assert api_client.post(f"{DEAD}/replay", {}, format="json").json() == {"replayed": 0}
+    replay_all = api_client.post(f"{DEAD}/replay", {}, format="json")
+    assert _ran(replay_all) == {"status": "succeeded", "total": 0, "done": 0}
     foreign.refresh_from_db()
     assert foreign.status == DeliveryStatus.DEAD
 
@@ -138,7 +149,13 @@ def test_seed_004_retry_redrives_failed_and_dead(api_client, tenant, receiver, c
     (succeeded,) = publish(tenant, "client.updated", {}).deliveries
     deliver(delivery_id=succeeded.pk)
     response = api_client.post("/api/webhooks/retry")
-    assert response.json() == {"success": True, "retriedCount": 2}
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["success"], body["retriedCount"]) == (True, 2)
+    assert body["jobId"] == body["job"]["id"] and response["Location"].endswith(body["jobId"])
+    assert Delivery.objects.get(pk=dead.pk).status == DeliveryStatus.DEAD  # not in the request
+    job = run_job(job_id=body["jobId"])
+    assert (job.status, job.total, job.done) == ("succeeded", 2, 2)
     statuses = dict(Delivery.objects.values_list("id", "status"))
     assert statuses[dead.id] == statuses[failed.id] == DeliveryStatus.PENDING
     assert statuses[succeeded.id] == DeliveryStatus.SUCCEEDED

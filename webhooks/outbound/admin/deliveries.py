@@ -1,5 +1,5 @@
 """Events, deliveries and dead letters in the admin: read-only views of what the outbox wrote,
-with a bulk replay that calls ``webhooks.outbound.replay``."""
+with a bulk replay that starts a background job (``webhooks.outbound.replay``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.text import Truncator
 
 from core.admin_tools import ReadOnly, pretty_json
+from core.jobs.admin import announce, requester
 from webhooks.outbound import event_types, replay
 from webhooks.outbound.models import (
     DeadLetter,
@@ -162,13 +163,12 @@ class DeliveryAdmin(ReadOnly, admin.ModelAdmin):
 
     @admin.action(description="Replay selected deliveries", permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
-        selected = queryset.count()
-        # The bare rows (no joins, no DISTINCT), so the service's FOR UPDATE locks only them.
-        replayed = replay.replay_deliveries(Delivery.objects.filter(pk__in=queryset.values("pk")))
-        self.message_user(
+        job = replay.start_replay_of(deliveries=queryset, requested_by=requester(request))
+        announce(
+            self,
             request,
-            f"Replaying {replayed} of {selected} selected deliveries "
-            "(only failed and dead ones are replayed).",
+            job,
+            f"Replaying the failed and dead ones among {job.total} selected deliveries",
         )
 
     def has_replay_permission(self, request: HttpRequest) -> bool:

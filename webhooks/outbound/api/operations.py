@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.schema import ErrorSerializer, query_filter
+from core.jobs.api.serializers import JobSerializer
+from core.jobs.api.views import job_accepted
 from tenants.scoping import request_tenant
 from webhooks.outbound import replay, selectors
 from webhooks.outbound.api.serializers import (
@@ -21,7 +23,6 @@ from webhooks.outbound.api.views import _valid, tenant_object
 from webhooks.outbound.models import Delivery, DeliveryStatus, Event, Subscription
 
 DATE_TIME = {"type": "string", "format": "date-time"}
-REPLAYED = inline_serializer("Replayed", {"replayed": serializers.IntegerField()})
 
 
 class EventAttemptsView(generics.ListAPIView):
@@ -68,8 +69,15 @@ class DeadLetterReplayView(APIView):
 
 class DeadLetterBulkReplayView(APIView):
     @extend_schema(
+        description=(
+            "Replays the matching dead letters in the background: answers at once with the job "
+            "(`Location` is `/api/v1/jobs/{id}`, which shows its progress)."
+        ),
         request=DeadLetterFilterSerializer,
-        responses={202: REPLAYED, 404: ErrorSerializer},  # 404: an unknown subscription
+        responses={
+            202: OpenApiResponse(JobSerializer, description="The replay job, queued."),
+            404: ErrorSerializer,  # an unknown subscription
+        },
     )
     def post(self, request: Request) -> Response:
         filters = _valid(DeadLetterFilterSerializer, request.data)
@@ -77,10 +85,11 @@ class DeadLetterBulkReplayView(APIView):
         subscription = None
         if filters.get("subscription"):
             subscription = tenant_object(Subscription.objects, tenant, pk=filters["subscription"])
-        count = replay.replay_dead_letters(
+        job = replay.start_dead_letter_replay(
             tenant=tenant,
+            requested_by=str(request.user),
             subscription=subscription,
             since=filters.get("since"),
             until=filters.get("until"),
         )
-        return Response({"replayed": count}, status=status.HTTP_202_ACCEPTED)
+        return job_accepted(request, job)

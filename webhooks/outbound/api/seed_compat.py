@@ -10,8 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.seed import SeedResponseMixin
+from core.jobs.api.serializers import JobSerializer
+from core.jobs.api.views import job_accepted
 from tenants.scoping import request_tenant
-from webhooks.outbound import publishing, replay
+from webhooks.outbound import publishing, replay, selectors
 from webhooks.outbound.api.errors import as_api_error
 from webhooks.outbound.api.serializers import NotifySerializer
 from webhooks.outbound.errors import OutboundError
@@ -42,12 +44,32 @@ class NotifyView(SeedResponseMixin, APIView):
 
 class RetryView(SeedResponseMixin, APIView):
     @extend_schema(
-        request=None,
-        responses=inline_serializer(
-            "RetryResponse",
-            {"success": serializers.BooleanField(), "retriedCount": serializers.IntegerField()},
+        description=(
+            "Seed 004's retry, run in the background: `success` and `retriedCount` (the failed "
+            "and dead deliveries there are now) as the seed documents them, with the job "
+            "(`Location` is `/api/v1/jobs/{id}`)."
         ),
+        request=None,
+        responses={
+            202: inline_serializer(
+                "RetryResponse",
+                {
+                    "success": serializers.BooleanField(),
+                    "retriedCount": serializers.IntegerField(),
+                    "jobId": serializers.UUIDField(),
+                    "job": JobSerializer(),
+                },
+            )
+        },
     )
     def post(self, request: Request) -> Response:
-        count = replay.retry_failed(tenant=request_tenant(request))
-        return Response({"success": True, "retriedCount": count})
+        tenant = request_tenant(request)
+        count = selectors.problem_deliveries(tenant=tenant, statuses=replay.REPLAYABLE).count()
+        job = replay.start_retry_failed(tenant=tenant, requested_by=str(request.user))
+        body = {
+            "success": True,
+            "retriedCount": count,
+            "jobId": str(job.pk),
+            "job": JobSerializer(job).data,
+        }
+        return job_accepted(request, job, body=body)

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from core.jobs.api.views import JobDetailView
+
+urlpatterns = [
+    path("jobs/<uuid:job_id>", JobDetailView.as_view(), name="job-detail"),
+]
